@@ -1,0 +1,305 @@
+//! Classify stage: give each finding its tier from the policy and each file
+//! the highest tier of its findings after the escalation rules:
+//!
+//! * **bulk**: at least `bulk_distinct` distinct values of one `general`
+//!   detector in a file make the file `core` (a customer export);
+//! * **record**: an identity number together with a phone number in one
+//!   record (line or table row) makes the file `core`.
+//!
+//! Counts per file are exact (totals and distinct values); the list of
+//! findings kept for the report is capped per file.
+
+use crate::detect::{Confidence, DetectorId, Match};
+use crate::patterns::Patterns;
+use serde::{Deserialize, Serialize};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// Sensitivity tier, lowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// 非敏感信息.
+    Public,
+    /// 一般敏感信息.
+    General,
+    /// 核心敏感信息.
+    Core,
+}
+
+impl Tier {
+    /// Every tier, highest first.
+    pub const ALL: [Tier; 3] = [Tier::Core, Tier::General, Tier::Public];
+
+    /// The tier as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Public => "public",
+            Tier::General => "general",
+            Tier::Core => "core",
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The tier policy in force.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    tiers: BTreeMap<DetectorId, Tier>,
+    /// Distinct `general` values of one detector that make a file `core` (0 = off).
+    pub bulk_distinct: u64,
+    /// Whether ID + phone in one record makes a file `core`.
+    pub id_with_phone: bool,
+    /// Where the policy came from.
+    pub origin: String,
+}
+
+impl Policy {
+    /// The policy from loaded patterns; `bulk_distinct` overrides the file's threshold.
+    pub fn new(p: &Patterns, bulk_distinct: Option<u64>) -> Self {
+        Policy {
+            tiers: p.policy.tiers.clone(),
+            bulk_distinct: bulk_distinct.unwrap_or(p.policy.escalation.bulk_distinct),
+            id_with_phone: p.policy.escalation.id_with_phone,
+            origin: p.policy_origin.clone(),
+        }
+    }
+
+    /// The tier of a detector's findings.
+    pub fn tier(&self, d: DetectorId) -> Tier {
+        self.tiers.get(&d).copied().unwrap_or(Tier::Core)
+    }
+
+    /// Detector → tier, for the report.
+    pub fn tiers(&self) -> &BTreeMap<DetectorId, Tier> {
+        &self.tiers
+    }
+}
+
+/// One finding, located and classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Detector.
+    pub detector: DetectorId,
+    /// Tier from the policy.
+    pub tier: Tier,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column (characters).
+    pub column: u64,
+    /// Table column name, for table rows.
+    pub field: Option<String>,
+    /// Normalised value (never printed unless revealed).
+    pub value: String,
+}
+
+/// Exact counts of one detector in one file (or one scan).
+#[derive(Debug, Clone, Default)]
+pub struct Count {
+    /// Findings.
+    pub total: u64,
+    /// Hashes of the distinct values.
+    pub distinct: HashSet<u64>,
+}
+
+/// A stable, unkeyed in-memory hash of a value for distinct counting. It never
+/// leaves the process (reports carry keyed fingerprints instead).
+pub fn value_hash(d: DetectorId, value: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    (d, value).hash(&mut h);
+    h.finish()
+}
+
+/// Everything classified about one file.
+#[derive(Debug, Clone, Default)]
+pub struct FileTally {
+    /// Counts per detector.
+    pub counts: BTreeMap<DetectorId, Count>,
+    /// Findings kept for the report (at most the cap).
+    pub listed: Vec<Finding>,
+    /// Findings counted but not kept.
+    pub not_listed: u64,
+    /// Whether a record held an ID number together with a phone number.
+    pub id_with_phone: bool,
+    cap: usize,
+}
+
+/// A file's tier and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileVerdict {
+    /// The file's tier, `None` when nothing was found.
+    pub tier: Option<Tier>,
+    /// Escalation rules that applied, in words.
+    pub escalations: Vec<String>,
+}
+
+impl FileTally {
+    /// An empty tally listing at most `cap` findings (0 = no limit).
+    pub fn new(cap: usize) -> Self {
+        FileTally {
+            cap,
+            ..Default::default()
+        }
+    }
+
+    /// Add the matches of one record; `locate` gives a match's line, column and field name.
+    pub fn add_record(
+        &mut self,
+        policy: &Policy,
+        matches: &[Match],
+        mut locate: impl FnMut(&Match) -> (u64, u64, Option<String>),
+    ) {
+        let has = |d| matches.iter().any(|m| m.detector == d);
+        if has(DetectorId::CnResidentId) && has(DetectorId::CnMobile) {
+            self.id_with_phone = true;
+        }
+        for m in matches {
+            let c = self.counts.entry(m.detector).or_default();
+            c.total += 1;
+            c.distinct.insert(value_hash(m.detector, &m.value));
+            if self.cap != 0 && self.listed.len() >= self.cap {
+                self.not_listed += 1;
+                continue;
+            }
+            let (line, column, field) = locate(m);
+            self.listed.push(Finding {
+                detector: m.detector,
+                tier: policy.tier(m.detector),
+                confidence: m.confidence,
+                line,
+                column,
+                field,
+                value: m.value.clone(),
+            });
+        }
+    }
+
+    /// Total findings counted.
+    pub fn total(&self) -> u64 {
+        self.counts.values().map(|c| c.total).sum()
+    }
+
+    /// The file's tier under `policy`.
+    pub fn verdict(&self, policy: &Policy) -> FileVerdict {
+        let mut tier = self.counts.keys().map(|&d| policy.tier(d)).max();
+        let mut escalations = Vec::new();
+        if policy.bulk_distinct > 0 {
+            for (&d, c) in &self.counts {
+                let n = c.distinct.len() as u64;
+                if policy.tier(d) == Tier::General && n >= policy.bulk_distinct {
+                    escalations.push(format!(
+                        "bulk: {n} distinct {d} values (threshold {})",
+                        policy.bulk_distinct
+                    ));
+                }
+            }
+        }
+        if policy.id_with_phone && self.id_with_phone {
+            escalations.push("record: identity number together with a phone number".to_string());
+        }
+        if !escalations.is_empty() {
+            tier = Some(Tier::Core);
+        }
+        FileVerdict { tier, escalations }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(bulk: u64) -> Policy {
+        Policy::new(&Patterns::builtin().unwrap(), Some(bulk))
+    }
+
+    fn m(d: DetectorId, v: &str) -> Match {
+        Match {
+            detector: d,
+            span: 0..1,
+            value: v.to_string(),
+            confidence: Confidence::Medium,
+            field: None,
+        }
+    }
+
+    fn locate(_: &Match) -> (u64, u64, Option<String>) {
+        (1, 1, None)
+    }
+
+    #[test]
+    fn tier_is_the_highest_of_the_findings() {
+        let p = policy(50);
+        let mut t = FileTally::new(100);
+        assert_eq!(t.verdict(&p).tier, None);
+        t.add_record(&p, &[m(DetectorId::CnMobile, "13812345678")], locate);
+        assert_eq!(t.verdict(&p).tier, Some(Tier::General));
+        t.add_record(
+            &p,
+            &[m(DetectorId::CnResidentId, "110101199003071233")],
+            locate,
+        );
+        let v = t.verdict(&p);
+        assert_eq!(v.tier, Some(Tier::Core));
+        assert!(
+            v.escalations.is_empty(),
+            "ID and phone were in different records"
+        );
+    }
+
+    #[test]
+    fn bulk_distinct_values_escalate_to_core() {
+        let p = policy(3);
+        let mut t = FileTally::new(100);
+        for v in ["13800000001", "13800000002", "13800000002"] {
+            t.add_record(&p, &[m(DetectorId::CnMobile, v)], locate);
+        }
+        assert_eq!(t.verdict(&p).tier, Some(Tier::General), "2 distinct < 3");
+        t.add_record(&p, &[m(DetectorId::CnMobile, "13800000003")], locate);
+        let v = t.verdict(&p);
+        assert_eq!(v.tier, Some(Tier::Core));
+        assert_eq!(
+            v.escalations,
+            ["bulk: 3 distinct cn_mobile values (threshold 3)"]
+        );
+        assert_eq!(t.counts[&DetectorId::CnMobile].total, 4);
+    }
+
+    #[test]
+    fn id_with_phone_in_one_record_escalates() {
+        let p = policy(0);
+        let mut t = FileTally::new(100);
+        t.add_record(
+            &p,
+            &[
+                m(DetectorId::CnMobile, "13800000001"),
+                m(DetectorId::CnResidentId, "110101199003071233"),
+            ],
+            locate,
+        );
+        assert_eq!(t.verdict(&p).escalations.len(), 1);
+    }
+
+    #[test]
+    fn listing_is_capped_but_counts_are_exact() {
+        let p = policy(0);
+        let mut t = FileTally::new(2);
+        for v in ["13800000001", "13800000002", "13800000003"] {
+            t.add_record(&p, &[m(DetectorId::CnMobile, v)], locate);
+        }
+        assert_eq!((t.listed.len(), t.not_listed, t.total()), (2, 1, 3));
+        let mut unlimited = FileTally::new(0);
+        for v in ["13800000001", "13800000002", "13800000003"] {
+            unlimited.add_record(&p, &[m(DetectorId::CnMobile, v)], locate);
+        }
+        assert_eq!(unlimited.listed.len(), 3);
+    }
+}

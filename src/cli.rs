@@ -1,0 +1,250 @@
+//! The command line: clap types, all help text, and the conversion of
+//! `scan` arguments into [`ScanOptions`] (including loading the fingerprint
+//! key). Nothing else in the crate sees clap.
+
+use crate::classify::Tier;
+use crate::detect::Confidence;
+use crate::options::{ScanOptions, DEFAULT_CHUNK_SIZE};
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  leakscan scan fixtures/
+  leakscan scan /shares/exports --format json -o report.json --fail-on core
+  leakscan scan extract/ --format csv -o findings.csv
+  LEAKSCAN_HASH_KEY=… leakscan scan --exclude '*.bak' --max-file-size 2G /data
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 usage, configuration or fatal error. Unreadable files are listed in the
+report's errors and on stderr and do not change 0/1.";
+
+/// leakscan: find Chinese customer information (ID numbers, phone numbers,
+/// call-detail records) in files and report it by sensitivity tier.
+#[derive(Debug, Parser)]
+#[command(
+    name = "leakscan",
+    version,
+    about,
+    after_help = "Run `leakscan scan --help` for the scan options and examples."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and folders for customer information.
+    #[command(after_long_help = SCAN_EXAMPLES, after_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
+    /// List the detectors with their tier, validation and a masked example.
+    Detectors(DetectorsArgs),
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human summary.
+    Text,
+    /// One JSON object.
+    Json,
+    /// One row per finding, UTF-8 with BOM.
+    Csv,
+}
+
+/// `--fail-on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 on core findings.
+    Core,
+    /// Exit 1 on general or core findings.
+    General,
+    /// Exit 1 on any finding.
+    Public,
+    /// Always exit 0 after a completed scan.
+    Never,
+}
+
+/// `--min-confidence` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinConfidence {
+    /// Everything, including unvalidated pattern matches.
+    Low,
+    /// Validated values.
+    Medium,
+    /// Validated values with context.
+    High,
+}
+
+/// Arguments of `leakscan scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE (created owner-only, 0600) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Tier policy file replacing patterns/policy.toml.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Folder whose pattern files replace the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub patterns: Option<PathBuf>,
+    /// Exit 1 when a file with findings is at or above this tier.
+    #[arg(long, value_enum, default_value_t = FailOn::Core)]
+    pub fail_on: FailOn,
+    /// Put unmasked values in the report (prints a warning).
+    #[arg(long)]
+    pub reveal: bool,
+    /// Leave out paths matching GLOB (repeatable; matched on relative path and name).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Skip files larger than SIZE (bytes, or with K/M/G/T suffix).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Worker threads (0 = one per CPU core).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+    /// Do not show the progress line on stderr.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Print nothing but the report and fatal errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// File holding the fingerprint key (else $LEAKSCAN_HASH_KEY; else a random per-run key).
+    #[arg(long, value_name = "FILE")]
+    pub hash_key_file: Option<PathBuf>,
+    /// Findings listed per file (0 = all); counts stay exact.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_findings_per_file: usize,
+    /// Drop findings below this confidence.
+    #[arg(long, value_enum, default_value_t = MinConfidence::Medium)]
+    pub min_confidence: MinConfidence,
+    /// Distinct general values of one kind that make a file core (overrides the policy).
+    #[arg(long, value_name = "N")]
+    pub bulk_threshold: Option<u64>,
+    /// List files without findings in the report's files too.
+    #[arg(long)]
+    pub all_files: bool,
+    /// Bytes read per chunk (for testing chunk boundaries).
+    #[arg(long, hide = true, default_value_t = DEFAULT_CHUNK_SIZE as u64, value_parser = clap::value_parser!(u64).range(16..))]
+    pub chunk_size: u64,
+}
+
+/// Arguments of `leakscan detectors`.
+#[derive(Debug, Args)]
+pub struct DetectorsArgs {
+    /// Output format (text or json).
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Tier policy file to show tiers from.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Folder whose pattern files replace the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub patterns: Option<PathBuf>,
+}
+
+/// Parse `123`, `10K`, `5M`, `2G`, `1T` (binary multiples).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("unknown size suffix `{c}` (use K, M, G or T)")),
+            };
+            (&s[..i], m)
+        }
+        _ => (s, 1),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+/// Environment variable holding the fingerprint key.
+pub const HASH_KEY_ENV: &str = "LEAKSCAN_HASH_KEY";
+
+impl ScanArgs {
+    /// Build the scan options, loading the fingerprint key.
+    pub fn to_options(&self) -> anyhow::Result<ScanOptions> {
+        let (hash_key, hash_key_source) = if let Some(path) = &self.hash_key_file {
+            let key = std::fs::read(path)
+                .with_context(|| format!("reading hash key file {}", path.display()))?;
+            let key = key.trim_ascii().to_vec();
+            if key.is_empty() {
+                bail!("hash key file {} is empty", path.display());
+            }
+            (key, format!("file {}", path.display()))
+        } else if let Some(v) = std::env::var_os(HASH_KEY_ENV).filter(|v| !v.is_empty()) {
+            (v.as_encoded_bytes().to_vec(), format!("${HASH_KEY_ENV}"))
+        } else {
+            let mut key = vec![0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("generating a hash key: {e}"))?;
+            (key, "random per run".to_string())
+        };
+        Ok(ScanOptions {
+            roots: self.paths.clone(),
+            threads: self.threads,
+            follow: self.follow,
+            exclude: self.exclude.clone(),
+            max_file_size: self.max_file_size,
+            max_findings_per_file: self.max_findings_per_file,
+            min_confidence: match self.min_confidence {
+                MinConfidence::Low => Confidence::Low,
+                MinConfidence::Medium => Confidence::Medium,
+                MinConfidence::High => Confidence::High,
+            },
+            fail_on: match self.fail_on {
+                FailOn::Core => Some(Tier::Core),
+                FailOn::General => Some(Tier::General),
+                FailOn::Public => Some(Tier::Public),
+                FailOn::Never => None,
+            },
+            reveal: self.reveal,
+            all_files: self.all_files,
+            chunk_size: usize::try_from(self.chunk_size).unwrap_or(DEFAULT_CHUNK_SIZE),
+            patterns_dir: self.patterns.clone(),
+            policy_file: self.policy.clone(),
+            bulk_threshold: self.bulk_threshold,
+            hash_key_source,
+            hash_key,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("10K"), Ok(10 << 10));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert!(parse_size("2X").is_err());
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
+}

@@ -1,0 +1,248 @@
+//! `cdr_record`: one call-detail record (通话详单 row). Two structural rules:
+//!
+//! * **table rule**: a row of a table whose header names a caller and a callee
+//!   column, plus a start-time or a duration column, and whose caller and
+//!   callee cells hold phone-like numbers;
+//! * **line rule**: a text line holding two different phone numbers, a
+//!   timestamp and a duration (`125秒`, `65s`, `时长=30`, `00:02:05`) that is not
+//!   part of the timestamp.
+//!
+//! The normalised value is `caller|callee|start` (digits of both numbers and
+//! the start time as written), so one call gives one fingerprint.
+
+use crate::extract::table::trim_cell;
+use regex::bytes::Regex;
+use std::ops::Range;
+
+/// Role bit: the column holds the calling number.
+pub const CALLER: u32 = 1 << 16;
+/// Role bit: the column holds the called number.
+pub const CALLEE: u32 = 1 << 17;
+/// Role bit: the column holds the start time.
+pub const START_TIME: u32 = 1 << 18;
+/// Role bit: the column holds the duration.
+pub const DURATION: u32 = 1 << 19;
+
+/// Which columns of a table hold the parts of a call-detail record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CdrColumns {
+    /// Caller column index.
+    pub caller: usize,
+    /// Callee column index.
+    pub callee: usize,
+    /// Start-time column index, if the header names one.
+    pub start_time: Option<usize>,
+    /// Duration column index, if the header names one.
+    pub duration: Option<usize>,
+}
+
+impl CdrColumns {
+    /// Find the CDR columns from each header cell's role mask, or `None` when
+    /// the header does not describe call-detail records.
+    pub fn from_roles(masks: &[u32]) -> Option<Self> {
+        // A cell naming both roles ("calling/called") is ambiguous: skip it.
+        let find =
+            |role: u32, other: u32| masks.iter().position(|m| m & role != 0 && m & other == 0);
+        let caller = find(CALLER, CALLEE)?;
+        let callee = find(CALLEE, CALLER)?;
+        let start_time = find(START_TIME, 0);
+        let duration = find(DURATION, 0);
+        (start_time.is_some() || duration.is_some()).then_some(CdrColumns {
+            caller,
+            callee,
+            start_time,
+            duration,
+        })
+    }
+}
+
+/// Digits of a phone-like cell (digits with `+ - ( )` and spaces only, at
+/// least five digits), or `None`.
+fn phone_cell_digits(cell: &[u8]) -> Option<String> {
+    let cell = trim_cell(cell);
+    if cell.is_empty()
+        || !cell
+            .iter()
+            .all(|b| b.is_ascii_digit() || b" +-()".contains(b))
+    {
+        return None;
+    }
+    let digits: String = cell
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|&b| char::from(b))
+        .collect();
+    (digits.len() >= 5).then_some(digits)
+}
+
+/// The table rule: `(byte offset of the caller cell, normalised value)`.
+pub fn row_record(t: &[u8], fields: &[Range<usize>], cols: &CdrColumns) -> Option<(usize, String)> {
+    let cell = |i: usize| fields.get(i).map(|r| &t[r.clone()]);
+    let caller = phone_cell_digits(cell(cols.caller)?)?;
+    let callee = phone_cell_digits(cell(cols.callee)?)?;
+    let start = cols
+        .start_time
+        .and_then(cell)
+        .map(|c| String::from_utf8_lossy(trim_cell(c)).into_owned())
+        .unwrap_or_default();
+    let at = fields[cols.caller].start;
+    Some((at, format!("{caller}|{callee}|{start}")))
+}
+
+/// Compiled regular expressions of the line rule.
+#[derive(Debug)]
+pub struct LineRule {
+    timestamp: Regex,
+    duration: Regex,
+}
+
+impl Default for LineRule {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LineRule {
+    /// Compile the timestamp and duration expressions.
+    pub fn new() -> Self {
+        let timestamp = Regex::new(
+            r"(?x)
+            (?:19|20)[0-9]{2}(?:[-/.]|年)[0-9]{1,2}(?:[-/.]|月)[0-9]{1,2}日?(?:[\ T]+|\s*)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?
+            | (?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]
+            ",
+        )
+        .expect("constant regex compiles");
+        let duration = Regex::new(
+            r"(?xi)
+            [0-9]{1,6}\s*(?:秒|s|sec|secs|seconds)(?:[^A-Za-z]|$)
+            | [0-9]+\s*分\s*[0-9]+\s*秒
+            | (?:时长|duration|dur)\s*[:=：]?\s*[0-9]{1,6}
+            | [0-9]{1,2}:[0-5][0-9]:[0-5][0-9]
+            ",
+        )
+        .expect("constant regex compiles");
+        LineRule {
+            timestamp,
+            duration,
+        }
+    }
+
+    /// The line rule: given the phone numbers found in `t` (span and digits),
+    /// `(byte offset of the first number, normalised value)` when `t` is a
+    /// call-detail line.
+    pub fn line_record(
+        &self,
+        t: &[u8],
+        phones: &[(Range<usize>, &str)],
+    ) -> Option<(usize, String)> {
+        let (first, a) = phones.first()?;
+        let (_, b) = phones.iter().find(|(_, d)| d != a)?;
+        let overlaps = |x: &Range<usize>, y: &Range<usize>| x.start < y.end && y.start < x.end;
+        let ts = self
+            .timestamp
+            .find_iter(t)
+            .map(|m| m.range())
+            .find(|r| !phones.iter().any(|(p, _)| overlaps(r, p)))?;
+        // A 14-digit compact timestamp must stand alone.
+        let glued = |i: Option<&u8>| i.is_some_and(u8::is_ascii_digit);
+        if glued(ts.start.checked_sub(1).and_then(|i| t.get(i))) || glued(t.get(ts.end)) {
+            return None;
+        }
+        let has_duration = self.duration.find_iter(t).any(|m| {
+            let r = m.range();
+            !overlaps(&r, &ts) && !phones.iter().any(|(p, _)| overlaps(&r, p))
+        });
+        if !has_duration {
+            return None;
+        }
+        let stamp = String::from_utf8_lossy(&t[ts]).into_owned();
+        Some((first.start, format!("{a}|{b}|{stamp}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phones_in(t: &str) -> Vec<(Range<usize>, &str)> {
+        ["13812345678", "13912345678", "15912345678"]
+            .into_iter()
+            .filter_map(|p| t.find(p).map(|i| (i..i + p.len(), p)))
+            .collect()
+    }
+
+    fn line(t: &str) -> Option<String> {
+        let mut phones = phones_in(t);
+        phones.sort_by_key(|p| p.0.start);
+        LineRule::new()
+            .line_record(t.as_bytes(), &phones)
+            .map(|r| r.1)
+    }
+
+    #[test]
+    fn line_rule_vectors() {
+        assert_eq!(
+            line("2024-03-01 10:15:22 主叫 13812345678 被叫 13912345678 时长 125秒").as_deref(),
+            Some("13812345678|13912345678|2024-03-01 10:15:22")
+        );
+        assert_eq!(
+            line("13812345678,13912345678,20240301101522,00:02:05").as_deref(),
+            Some("13812345678|13912345678|20240301101522")
+        );
+        assert!(
+            line("13812345678 13912345678 2024-03-01 10:15:22").is_none(),
+            "no duration"
+        );
+        assert!(
+            line("13812345678 13912345678 125秒").is_none(),
+            "no timestamp"
+        );
+        assert!(
+            line("13812345678 13812345678 2024-03-01 10:15:22 5s").is_none(),
+            "one number twice"
+        );
+    }
+
+    #[test]
+    fn header_roles_make_cdr_columns() {
+        let roles = [CALLER, CALLEE, START_TIME, 0];
+        assert_eq!(
+            CdrColumns::from_roles(&roles),
+            Some(CdrColumns {
+                caller: 0,
+                callee: 1,
+                start_time: Some(2),
+                duration: None
+            })
+        );
+        assert_eq!(
+            CdrColumns::from_roles(&[CALLER, CALLEE]),
+            None,
+            "no time, no duration"
+        );
+        assert_eq!(
+            CdrColumns::from_roles(&[CALLER, DURATION]),
+            None,
+            "no callee"
+        );
+    }
+
+    #[test]
+    fn row_rule_needs_phone_like_cells() {
+        let cols = CdrColumns {
+            caller: 0,
+            callee: 1,
+            start_time: Some(2),
+            duration: None,
+        };
+        let t = b"138-1234-5678,10086,2024-03-01 10:00";
+        let fields = [0..13, 14..19, 20..36];
+        assert_eq!(
+            row_record(t, &fields, &cols).map(|r| r.1).as_deref(),
+            Some("13812345678|10086|2024-03-01 10:00")
+        );
+        let t = b"unknown,10086,2024-03-01 10:00";
+        let fields = [0..7, 8..13, 14..30];
+        assert_eq!(row_record(t, &fields, &cols), None);
+    }
+}

@@ -1,0 +1,62 @@
+//! Exit codes (SPEC.md): 0 nothing at or above `--fail-on`, 1 findings at or
+//! above it, 2 usage, configuration or fatal error. Files that could not be
+//! read do not by themselves change 0 or 1.
+
+use crate::classify::Tier;
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing at or above the threshold.
+    Clean,
+    /// Findings at or above the threshold.
+    Findings,
+    /// Usage, configuration or fatal error.
+    Fatal,
+}
+
+impl Outcome {
+    /// The outcome of a finished scan whose files' highest tier is `highest`.
+    pub fn of_scan(highest: Option<Tier>, fail_on: Option<Tier>) -> Self {
+        match (highest, fail_on) {
+            (Some(h), Some(f)) if h >= f => Outcome::Findings,
+            _ => Outcome::Clean,
+        }
+    }
+
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Findings => 1,
+            Outcome::Fatal => 2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_on_thresholds() {
+        use Tier::*;
+        let t = [
+            (None, Some(Core), 0),
+            (Some(General), Some(Core), 0),
+            (Some(Core), Some(Core), 1),
+            (Some(General), Some(General), 1),
+            (Some(Public), Some(General), 0),
+            (Some(Public), Some(Public), 1),
+            (Some(Core), None, 0),
+        ];
+        for (highest, fail_on, code) in t {
+            assert_eq!(
+                Outcome::of_scan(highest, fail_on).code(),
+                code,
+                "{highest:?} {fail_on:?}"
+            );
+        }
+        assert_eq!(Outcome::Fatal.code(), 2);
+    }
+}

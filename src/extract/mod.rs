@@ -1,0 +1,178 @@
+//! Extract stage: turn decoded lines into text units for the detectors.
+//!
+//! Plain text and logs are one unit per line. Delimited tables (CSV, TSV,
+//! pipe- or semicolon-separated exports) are one unit per record, with the
+//! byte range of every field, so a detector can tell which column a value sits
+//! in and the header row can name what the column holds. A file is a table
+//! when its extension says so (`.csv`, `.tsv`) or when its first line splits
+//! into several fields and the caller (which knows the column names) confirms
+//! that the header is meaningful.
+//!
+//! Not handled here yet: quoted fields that span lines (each physical line is a
+//! record), spreadsheets and documents.
+
+pub mod table;
+
+use std::ops::Range;
+use std::path::Path;
+
+/// One unit of text handed to the detectors.
+#[derive(Debug, Clone, Copy)]
+pub struct TextUnit<'a> {
+    /// The text (UTF-8 for decoded files, raw bytes for binary files).
+    pub text: &'a [u8],
+    /// Byte ranges of the fields, when the unit is a table record.
+    pub fields: Option<&'a [Range<usize>]>,
+    /// Whether this unit is the table's header row.
+    pub is_header: bool,
+    /// Whether the bytes are raw binary data (findings get lower confidence).
+    pub binary: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Line by line.
+    Lines,
+    /// Declared by extension: always a table.
+    Table(Option<u8>),
+    /// Maybe a table: decided from the header.
+    MaybeTable,
+}
+
+/// Per-file extraction state: the layout and a reusable field buffer.
+#[derive(Debug)]
+pub struct Extractor {
+    layout: Layout,
+    delimiter: Option<u8>,
+    binary: bool,
+    fields: Vec<Range<usize>>,
+}
+
+impl Extractor {
+    /// Choose the layout for a file from its name; `binary` files are always
+    /// scanned line by line.
+    pub fn for_path(path: &Path, binary: bool) -> Self {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let layout = match ext.as_deref() {
+            _ if binary => Layout::Lines,
+            Some("csv") => Layout::Table(None),
+            Some("tsv" | "tab") => Layout::Table(Some(b'\t')),
+            Some("psv") => Layout::Table(Some(b'|')),
+            None | Some("txt" | "dat" | "log" | "unl" | "del" | "out" | "exp") => {
+                Layout::MaybeTable
+            }
+            Some(_) => Layout::Lines,
+        };
+        Extractor {
+            layout,
+            delimiter: None,
+            binary,
+            fields: Vec::new(),
+        }
+    }
+
+    /// Called with the first line of the file: the header cell names when the
+    /// file is or may be a table, else `None`.
+    pub fn header_names(&mut self, first_line: &[u8]) -> Option<Vec<String>> {
+        let delimiter = match self.layout {
+            Layout::Lines => return None,
+            Layout::Table(Some(d)) => Some(d),
+            Layout::Table(None) => Some(table::sniff_delimiter(first_line).unwrap_or(b',')),
+            Layout::MaybeTable => table::sniff_delimiter(first_line),
+        }?;
+        self.delimiter = Some(delimiter);
+        table::split_fields(first_line, delimiter, &mut self.fields);
+        Some(
+            self.fields
+                .iter()
+                .map(|r| {
+                    String::from_utf8_lossy(table::trim_cell(&first_line[r.clone()])).into_owned()
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether a table layout is certain (from the extension) rather than
+    /// needing a meaningful header.
+    pub fn is_declared_table(&self) -> bool {
+        matches!(self.layout, Layout::Table(_))
+    }
+
+    /// Settle a maybe-table: `false` turns the file back into plain lines.
+    pub fn confirm_table(&mut self, is_table: bool) {
+        if !is_table {
+            self.layout = Layout::Lines;
+            self.delimiter = None;
+        }
+    }
+
+    /// The unit for one line. `whole` is false for the continuation pieces of
+    /// an over-long line (they are scanned as plain text: the field boundaries
+    /// before the cut are unknown). `is_header` marks the first line of a table.
+    pub fn unit<'a>(&'a mut self, text: &'a [u8], whole: bool, is_header: bool) -> TextUnit<'a> {
+        let fields = match (self.layout, self.delimiter) {
+            (Layout::Lines, _) | (_, None) => None,
+            (_, Some(_)) if !whole => None,
+            (_, Some(d)) => {
+                table::split_fields(text, d, &mut self.fields);
+                Some(&self.fields[..])
+            }
+        };
+        TextUnit {
+            text,
+            is_header: is_header && fields.is_some(),
+            fields,
+            binary: self.binary,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_by_extension_sniffs_its_delimiter() {
+        let mut x = Extractor::for_path(Path::new("a/b.CSV"), false);
+        assert!(x.is_declared_table());
+        assert_eq!(
+            x.header_names(b"name;id;tel").unwrap(),
+            ["name", "id", "tel"]
+        );
+        let u = x.unit(b"a;b;c", true, false);
+        assert_eq!(u.fields.unwrap(), &[0..1, 2..3, 4..5]);
+    }
+
+    #[test]
+    fn txt_with_one_field_is_lines() {
+        let mut x = Extractor::for_path(Path::new("notes.txt"), false);
+        assert_eq!(x.header_names(b"just a sentence"), None);
+        assert!(x.unit(b"a,b", true, false).fields.is_none());
+    }
+
+    #[test]
+    fn unconfirmed_maybe_table_is_lines() {
+        let mut x = Extractor::for_path(Path::new("export.dat"), false);
+        assert_eq!(x.header_names(b"a|b|c").unwrap(), ["a", "b", "c"]);
+        x.confirm_table(false);
+        assert!(x.unit(b"1|2|3", true, false).fields.is_none());
+    }
+
+    #[test]
+    fn continuation_pieces_have_no_fields() {
+        let mut x = Extractor::for_path(Path::new("a.tsv"), false);
+        x.header_names(b"a\tb");
+        assert!(x.unit(b"1\t2", false, false).fields.is_none());
+        assert!(x.unit(b"1\t2", true, false).fields.is_some());
+    }
+
+    #[test]
+    fn binary_files_are_lines() {
+        let mut x = Extractor::for_path(Path::new("a.csv"), true);
+        assert_eq!(x.header_names(b"a,b"), None);
+        assert!(x.unit(b"a,b", true, false).binary);
+    }
+}

@@ -1,0 +1,307 @@
+//! leakscan: an audit and data-leak scanner for telecom customer information.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! walk → read (decode, chunk) → extract (lines, table rows) → detect → classify → report
+//! ```
+//!
+//! [`scan`] wires the stages: the walk runs on one thread and feeds a rayon
+//! pool; each worker reads, extracts, detects and classifies whole files with
+//! its own scratch buffers; one collector (the calling thread) owns the report.
+
+#![warn(missing_docs)]
+
+pub mod classify;
+pub mod cli;
+pub mod detect;
+pub mod exit;
+pub mod extract;
+pub mod options;
+pub mod patterns;
+pub mod progress;
+pub mod read;
+pub mod report;
+pub mod walk;
+
+use classify::{FileTally, Policy};
+use detect::{HeaderProfile, Match, Registry};
+use options::ScanOptions;
+use patterns::{PatternError, Patterns};
+use rayon::prelude::*;
+use report::{Collector, FileOutcome, ScanInfo, ScanReport};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Instant, SystemTime};
+use thiserror::Error;
+use walk::{Entry, WalkError, WalkOptions};
+
+/// A setup or fatal error: the scan did not run.
+#[derive(Debug, Error)]
+pub enum ScanError {
+    /// A pattern or policy file is bad.
+    #[error(transparent)]
+    Patterns(#[from] PatternError),
+    /// A walk setting is bad.
+    #[error(transparent)]
+    Walk(#[from] WalkError),
+    /// A scan root does not exist or cannot be looked at.
+    #[error("scan root {path}: {source}")]
+    Root {
+        /// The root.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The worker pool could not start.
+    #[error("starting worker threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+}
+
+/// Today's date as `yyyymmdd` (UTC), the upper bound of birth dates.
+pub fn today() -> u32 {
+    let stamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    stamp
+        .get(..10)
+        .map(|d| d.replace('-', ""))
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(20991231)
+}
+
+/// Load the patterns and policy named by `opts`.
+pub fn load_patterns(opts: &ScanOptions) -> Result<Patterns, PatternError> {
+    Patterns::load(opts.patterns_dir.as_deref(), opts.policy_file.as_deref())
+}
+
+/// Run a scan and build its report. `progress` is told about every file.
+pub fn scan(
+    opts: &ScanOptions,
+    progress: &mut progress::Progress,
+) -> Result<ScanReport, ScanError> {
+    let started_at = SystemTime::now();
+    let clock = Instant::now();
+    for root in &opts.roots {
+        std::fs::metadata(root).map_err(|source| ScanError::Root {
+            path: root.clone(),
+            source,
+        })?;
+    }
+    let patterns = load_patterns(opts)?;
+    let registry = Registry::new(&patterns, today());
+    let policy = Policy::new(&patterns, opts.bulk_threshold);
+    let walk_opts = WalkOptions {
+        follow: opts.follow,
+        exclude: opts.exclude.clone(),
+        max_file_size: opts.max_file_size,
+    };
+    let entries = walk::entries(&opts.roots, &walk_opts)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()?;
+    let fingerprinter = report::fingerprint::Fingerprinter::new(&opts.hash_key);
+    let mut collector = Collector::new(fingerprinter, opts.reveal, opts.all_files);
+
+    let (tx, rx) = mpsc::sync_channel::<FileOutcome>(1024);
+    std::thread::scope(|s| {
+        let (registry, policy) = (&registry, &policy);
+        s.spawn(move || {
+            pool.install(|| {
+                entries
+                    .par_bridge()
+                    .for_each_init(Vec::new, |matches, entry| {
+                        let outcome = process(entry, registry, policy, opts, matches);
+                        // The receiver lives until every worker is done.
+                        let _ = tx.send(outcome);
+                    });
+            });
+        });
+        for outcome in rx {
+            let bytes = match &outcome {
+                FileOutcome::Scanned { bytes, .. } => *bytes,
+                _ => 0,
+            };
+            collector.add(outcome);
+            progress.file_done(bytes, collector.findings_so_far());
+        }
+    });
+
+    let info = ScanInfo {
+        roots: opts.roots.iter().map(|r| r.display().to_string()).collect(),
+        started_at: humantime::format_rfc3339_millis(started_at).to_string(),
+        finished_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        duration_ms: clock.elapsed().as_millis() as u64,
+        options: opts.clone(),
+        policy: report::PolicyInfo {
+            origin: policy.origin.clone(),
+            tiers: policy.tiers().clone(),
+            bulk_distinct: policy.bulk_distinct,
+            id_with_phone: policy.id_with_phone,
+        },
+    };
+    Ok(collector.finish(info, &policy))
+}
+
+fn process(
+    entry: Entry,
+    registry: &Registry,
+    policy: &Policy,
+    opts: &ScanOptions,
+    matches: &mut Vec<Match>,
+) -> FileOutcome {
+    match entry {
+        Entry::File { path, display, .. } => {
+            scan_file(&path, display, registry, policy, opts, matches)
+        }
+        Entry::Skipped { display, reason } => FileOutcome::Skipped { display, reason },
+        Entry::Special { display, kind } => FileOutcome::Special { display, kind },
+        Entry::Failed { display, reason } => FileOutcome::Failed {
+            display,
+            kind: "walk",
+            reason,
+        },
+    }
+}
+
+/// A header cell name safe to put in a report: a cell holding a long digit
+/// run is data (a file without a header row), never echoed.
+fn safe_field_name(name: &str, index: usize) -> String {
+    let mut run = 0;
+    for b in name.bytes() {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= 5 {
+            return format!("#{}", index + 1);
+        }
+    }
+    name.to_string()
+}
+
+/// Read, extract, detect and classify one file.
+pub fn scan_file(
+    path: &Path,
+    display: String,
+    registry: &Registry,
+    policy: &Policy,
+    opts: &ScanOptions,
+    matches: &mut Vec<Match>,
+) -> FileOutcome {
+    let source = match read::Source::open(path) {
+        Ok(s) => s,
+        Err(read::ReadError::Special(kind)) => return FileOutcome::Special { display, kind },
+        Err(e) => {
+            return FileOutcome::Failed {
+                display,
+                kind: "io",
+                reason: e.to_string(),
+            }
+        }
+    };
+    let binary = source.is_binary();
+    let encoding = source.encoding_label();
+    let mut extractor = extract::Extractor::for_path(path, binary);
+    let mut header: Option<HeaderProfile> = None;
+    let mut names: Vec<String> = Vec::new();
+    let mut tally = FileTally::new(opts.max_findings_per_file);
+    let result = source.into_lines(opts.chunk_size).for_each_segment(|seg| {
+        let mut is_header = false;
+        if seg.line == 1 && seg.whole {
+            if let Some(cells) = extractor.header_names(seg.text) {
+                let profile = registry.header_profile(&cells);
+                let is_table = extractor.is_declared_table() || profile.is_informative();
+                extractor.confirm_table(is_table);
+                if is_table {
+                    is_header = true;
+                    names = cells
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| safe_field_name(c, i))
+                        .collect();
+                    header = Some(profile);
+                }
+            }
+        }
+        let unit = extractor.unit(seg.text, seg.whole, is_header);
+        registry.scan(&unit, header.as_ref(), matches);
+        if is_header && !matches.is_empty() {
+            // The first row holds data: the file has no header row.
+            header = None;
+            names.clear();
+        }
+        matches.retain(|m| seg.own.contains(&m.span.start) && m.confidence >= opts.min_confidence);
+        if matches.is_empty() {
+            return;
+        }
+        tally.add_record(policy, matches, |m| {
+            (
+                seg.line,
+                seg.column(m.span.start, binary),
+                m.field.and_then(|i| names.get(i).cloned()),
+            )
+        });
+    });
+    let (bytes, replaced, error) = match result {
+        Ok(stats) => (stats.bytes, stats.replaced, None),
+        Err(e) => (0, false, Some(e.to_string())),
+    };
+    let verdict = tally.verdict(policy);
+    FileOutcome::Scanned {
+        display,
+        encoding,
+        bytes,
+        replaced,
+        tally,
+        verdict,
+        error,
+    }
+}
+
+/// One row of `leakscan detectors`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DetectorRow {
+    /// Detector id.
+    pub id: detect::DetectorId,
+    /// Human name.
+    pub name: String,
+    /// Default tier.
+    pub tier: classify::Tier,
+    /// What is validated.
+    pub validation: String,
+    /// A masked example value.
+    pub example: String,
+}
+
+/// The detector listing, with a masked example found by running each
+/// detector on its first example text.
+pub fn detector_rows(patterns: &Patterns) -> Vec<DetectorRow> {
+    let registry = Registry::new(patterns, today());
+    let policy = Policy::new(patterns, None);
+    let mut out = Vec::new();
+    registry
+        .detectors()
+        .iter()
+        .map(|d| {
+            let example = d
+                .examples
+                .iter()
+                .find_map(|text| {
+                    let unit = extract::TextUnit {
+                        text: text.as_bytes(),
+                        fields: None,
+                        is_header: false,
+                        binary: false,
+                    };
+                    registry.scan(&unit, None, &mut out);
+                    out.iter()
+                        .find(|m| m.detector == d.id)
+                        .map(|m| report::mask::mask(d.id, &m.value))
+                })
+                .unwrap_or_default();
+            DetectorRow {
+                id: d.id,
+                name: d.name.clone(),
+                tier: policy.tier(d.id),
+                validation: d.validation.clone(),
+                example,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,126 @@
+//! The `leakscan` binary: parse the command line, run, print, map the result
+//! to an exit code. The only place that prints errors.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use clap::Parser;
+use leakscan::cli::{Cli, Command, Format, ScanArgs};
+use leakscan::exit::Outcome;
+use leakscan::report::{self, ScanReport};
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(&args),
+        Command::Detectors(args) => run_detectors(&args),
+    };
+    match result {
+        Ok(outcome) => ExitCode::from(outcome.code()),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("leakscan: {}", sanitize(&format!("{err:#}")));
+            ExitCode::from(Outcome::Fatal.code())
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Replace control characters (from file names) so they cannot drive the terminal.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
+        .collect()
+}
+
+fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
+    let opts = args.to_options()?;
+    let talk = !args.quiet;
+    if opts.reveal {
+        eprintln!("leakscan: warning: --reveal puts unmasked personal data in the report; handle it as core-sensitive");
+    }
+    if talk && opts.hash_key_source == "random per run" {
+        eprintln!(
+            "leakscan: note: no --hash-key-file or ${} given; fingerprints use a random key and cannot be compared with other runs",
+            leakscan::cli::HASH_KEY_ENV
+        );
+    }
+    let mut progress = leakscan::progress::Progress::new(talk && !args.no_progress);
+    let report = leakscan::scan(&opts, &mut progress);
+    progress.finish();
+    let report = report?;
+    if talk {
+        for e in &report.errors {
+            eprintln!("leakscan: {}: {}", sanitize(&e.path), sanitize(&e.reason));
+        }
+    }
+    let write = |w: &mut dyn Write| -> io::Result<()> {
+        match args.format {
+            Format::Text => report::summary::write(&report, w),
+            Format::Json => report::json::write(&report, w),
+            Format::Csv => report::csv::write(&report, w),
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            report::write_private_file(path, write)
+                .map_err(|e| anyhow::anyhow!("writing report {}: {e}", path.display()))?;
+            if talk {
+                print_summary(&report)?;
+                println!(
+                    "report: {} ({:?})",
+                    sanitize(&path.display().to_string()),
+                    args.format
+                );
+            }
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut lock = io::BufWriter::new(stdout.lock());
+            write(&mut lock)?;
+            lock.flush()?;
+        }
+    }
+    Ok(Outcome::of_scan(report.highest_tier(), opts.fail_on))
+}
+
+fn print_summary(report: &ScanReport) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut lock = stdout.lock();
+    report::summary::write(report, &mut lock)
+}
+
+fn run_detectors(args: &leakscan::cli::DetectorsArgs) -> anyhow::Result<Outcome> {
+    let patterns =
+        leakscan::patterns::Patterns::load(args.patterns.as_deref(), args.policy.as_deref())?;
+    let rows = leakscan::detector_rows(&patterns);
+    let stdout = io::stdout();
+    let mut w = io::BufWriter::new(stdout.lock());
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut w, &rows)?;
+            writeln!(w)?;
+        }
+        Format::Text | Format::Csv => {
+            writeln!(w, "{:<16} {:<8} {:<20} VALIDATION", "ID", "TIER", "EXAMPLE")?;
+            for r in &rows {
+                writeln!(
+                    w,
+                    "{:<16} {:<8} {:<20} {}",
+                    r.id.as_str(),
+                    r.tier.as_str(),
+                    r.example,
+                    r.validation
+                )?;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,72 @@
+//! `ScanOptions`: everything a scan needs, as plain documented fields, built
+//! once from the command line (`cli.rs`) and echoed in the report. No clap
+//! types here.
+
+use crate::classify::Tier;
+use crate::detect::Confidence;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Default bytes read per chunk.
+pub const DEFAULT_CHUNK_SIZE: usize = 1 << 20;
+
+/// Options of one scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanOptions {
+    /// Files and folders to scan.
+    pub roots: Vec<PathBuf>,
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+    /// Follow symbolic links (loop-safe).
+    pub follow: bool,
+    /// Glob patterns of paths to leave out.
+    pub exclude: Vec<String>,
+    /// Skip files larger than this many bytes.
+    pub max_file_size: Option<u64>,
+    /// Findings listed per file (0 = all); counts stay exact.
+    pub max_findings_per_file: usize,
+    /// Findings below this confidence are dropped.
+    pub min_confidence: Confidence,
+    /// Exit 1 when a file with findings is at or above this tier (`None` = never).
+    pub fail_on: Option<Tier>,
+    /// Put normalised values in the report.
+    pub reveal: bool,
+    /// List files without findings in `files` too.
+    pub all_files: bool,
+    /// Bytes read per chunk.
+    pub chunk_size: usize,
+    /// `--patterns DIR`.
+    pub patterns_dir: Option<PathBuf>,
+    /// `--policy FILE`.
+    pub policy_file: Option<PathBuf>,
+    /// Override of the bulk escalation threshold.
+    pub bulk_threshold: Option<u64>,
+    /// Where the fingerprint key came from (never the key itself).
+    pub hash_key_source: String,
+    /// Key material for fingerprints.
+    #[serde(skip)]
+    pub hash_key: Vec<u8>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            roots: vec![PathBuf::from(".")],
+            threads: 0,
+            follow: false,
+            exclude: Vec::new(),
+            max_file_size: None,
+            max_findings_per_file: 100,
+            min_confidence: Confidence::Medium,
+            fail_on: Some(Tier::Core),
+            reveal: false,
+            all_files: false,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            patterns_dir: None,
+            policy_file: None,
+            bulk_threshold: None,
+            hash_key_source: "none".to_string(),
+            hash_key: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! Detector data and tier policy: the defaults in `patterns/` are embedded
+//! with `include_str!`; `--patterns DIR` replaces any of the four files that
+//! DIR holds and `--policy FILE` replaces the policy. Everything is parsed and
+//! checked once, before the walk starts; a bad file is a setup error naming
+//! the file (and, for TOML, the line and column).
+
+use crate::classify::Tier;
+use crate::detect::DetectorId;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The embedded `patterns/detectors.toml`.
+pub const DETECTORS_TOML: &str = include_str!("../patterns/detectors.toml");
+/// The embedded `patterns/policy.toml`.
+pub const POLICY_TOML: &str = include_str!("../patterns/policy.toml");
+/// The embedded `patterns/region-codes.csv`.
+pub const REGION_CODES_CSV: &str = include_str!("../patterns/region-codes.csv");
+/// The embedded `patterns/mobile-segments.csv`.
+pub const MOBILE_SEGMENTS_CSV: &str = include_str!("../patterns/mobile-segments.csv");
+
+/// A problem with a pattern or policy file.
+#[derive(Debug, Error)]
+pub enum PatternError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The TOML did not parse or had unknown keys.
+    #[error("parsing {origin}: {message}")]
+    Toml {
+        /// Which file.
+        origin: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A table row or a definition is invalid.
+    #[error("{origin}: {message}")]
+    Invalid {
+        /// Which file.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// `detectors.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorsFile {
+    /// One entry per detector.
+    pub detector: Vec<DetectorDef>,
+    /// Column words giving CDR roles.
+    pub cdr: CdrRoles,
+}
+
+/// One `[[detector]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorDef {
+    /// Detector id.
+    pub id: DetectorId,
+    /// Human name.
+    pub name: String,
+    /// Summary of the validation.
+    pub validation: String,
+    /// Context words.
+    #[serde(default)]
+    pub hotwords: Vec<String>,
+    /// Header substrings naming a column of this detector's values.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// Texts that must produce a finding of this detector.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Texts that must not produce a finding of this detector.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+/// `[cdr]`: header words for each role of a call-detail record.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CdrRoles {
+    /// Calling number column.
+    pub caller: Vec<String>,
+    /// Called number column.
+    pub callee: Vec<String>,
+    /// Start time column.
+    pub start_time: Vec<String>,
+    /// Duration column.
+    pub duration: Vec<String>,
+}
+
+/// `policy.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    /// Detector → tier.
+    pub tiers: BTreeMap<DetectorId, Tier>,
+    /// Escalation rules.
+    pub escalation: EscalationDef,
+}
+
+/// `[escalation]` of `policy.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationDef {
+    /// Distinct values of one `general` detector that make a file `core` (0 = off).
+    pub bulk_distinct: u64,
+    /// Whether an ID number and a phone number in one record make a file `core`.
+    pub id_with_phone: bool,
+}
+
+/// All pattern data, loaded and checked.
+#[derive(Debug, Clone)]
+pub struct Patterns {
+    /// Detector definitions.
+    pub detectors: DetectorsFile,
+    /// Tier policy.
+    pub policy: PolicyFile,
+    /// Where the policy came from (`built-in` or a path).
+    pub policy_origin: String,
+    /// Six-digit region codes, sorted.
+    pub region_codes: Vec<u32>,
+    /// Mobile segment prefixes (3 or 4 digits).
+    pub mobile_segments: Vec<String>,
+}
+
+fn toml_parse<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T, PatternError> {
+    toml::from_str(text).map_err(|e| PatternError::Toml {
+        origin: origin.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
+fn invalid(origin: &str, message: impl Into<String>) -> PatternError {
+    PatternError::Invalid {
+        origin: origin.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Parse the first column of a CSV table with a header row.
+fn first_column(text: &str, origin: &str) -> Result<Vec<String>, PatternError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| invalid(origin, format!("row {}: {e}", i + 2)))?;
+        out.push(rec.get(0).unwrap_or_default().trim().to_string());
+    }
+    Ok(out)
+}
+
+/// Parse `region-codes.csv`: six-digit codes.
+pub fn parse_region_codes(text: &str, origin: &str) -> Result<Vec<u32>, PatternError> {
+    first_column(text, origin)?
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()) {
+                c.parse()
+                    .map_err(|_| invalid(origin, format!("row {}: bad code", i + 2)))
+            } else {
+                Err(invalid(
+                    origin,
+                    format!("row {}: `{c}` is not a six-digit code", i + 2),
+                ))
+            }
+        })
+        .collect()
+}
+
+/// Parse `mobile-segments.csv`: 3- or 4-digit prefixes starting with 1.
+pub fn parse_mobile_segments(text: &str, origin: &str) -> Result<Vec<String>, PatternError> {
+    let rows = first_column(text, origin)?;
+    for (i, p) in rows.iter().enumerate() {
+        if !(3..=4).contains(&p.len())
+            || !p.starts_with('1')
+            || !p.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(invalid(
+                origin,
+                format!("row {}: `{p}` is not a 3- or 4-digit prefix", i + 2),
+            ));
+        }
+    }
+    Ok(rows)
+}
+
+impl Patterns {
+    /// The embedded defaults.
+    pub fn builtin() -> Result<Self, PatternError> {
+        Self::load(None, None)
+    }
+
+    /// Load the defaults, replacing files found in `dir` and the policy with
+    /// `policy`.
+    pub fn load(dir: Option<&Path>, policy: Option<&Path>) -> Result<Self, PatternError> {
+        let read = |name: &str, builtin: &'static str| -> Result<(String, String), PatternError> {
+            if let Some(path) = dir.map(|d| d.join(name)).filter(|p| p.exists()) {
+                let text = fs::read_to_string(&path).map_err(|source| PatternError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                return Ok((text, path.display().to_string()));
+            }
+            Ok((builtin.to_string(), format!("built-in patterns/{name}")))
+        };
+        let (det_text, det_origin) = read("detectors.toml", DETECTORS_TOML)?;
+        let (mut pol_text, mut pol_origin) = read("policy.toml", POLICY_TOML)?;
+        if let Some(path) = policy {
+            pol_text = fs::read_to_string(path).map_err(|source| PatternError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            pol_origin = path.display().to_string();
+        }
+        let (reg_text, reg_origin) = read("region-codes.csv", REGION_CODES_CSV)?;
+        let (seg_text, seg_origin) = read("mobile-segments.csv", MOBILE_SEGMENTS_CSV)?;
+
+        let detectors: DetectorsFile = toml_parse(&det_text, &det_origin)?;
+        for id in DetectorId::ALL {
+            match detectors.detector.iter().filter(|d| d.id == id).count() {
+                1 => {}
+                0 => {
+                    return Err(invalid(
+                        &det_origin,
+                        format!("detector `{id}` is not defined"),
+                    ))
+                }
+                _ => {
+                    return Err(invalid(
+                        &det_origin,
+                        format!("detector `{id}` is defined twice"),
+                    ))
+                }
+            }
+        }
+        let policy: PolicyFile = toml_parse(&pol_text, &pol_origin)?;
+        for id in DetectorId::ALL {
+            if !policy.tiers.contains_key(&id) {
+                return Err(invalid(
+                    &pol_origin,
+                    format!("[tiers] gives no tier for `{id}`"),
+                ));
+            }
+        }
+        Ok(Patterns {
+            detectors,
+            policy,
+            policy_origin: pol_origin,
+            region_codes: parse_region_codes(&reg_text, &reg_origin)?,
+            mobile_segments: parse_mobile_segments(&seg_text, &seg_origin)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{DetectorId, Registry};
+    use crate::extract::TextUnit;
+
+    const TODAY: u32 = 20261128;
+
+    #[test]
+    fn examples_hold() {
+        let p = Patterns::builtin().unwrap();
+        let r = Registry::new(&p, TODAY);
+        let mut out = Vec::new();
+        let found = |text: &str, out: &mut Vec<_>| {
+            let unit = TextUnit {
+                text: text.as_bytes(),
+                fields: None,
+                is_header: false,
+                binary: false,
+            };
+            r.scan(&unit, None, out);
+            out.iter()
+                .filter(|m: &&crate::detect::Match| {
+                    m.confidence >= crate::detect::Confidence::Medium
+                })
+                .map(|m| m.detector)
+                .collect::<Vec<DetectorId>>()
+        };
+        for d in &p.detectors.detector {
+            assert!(!d.examples.is_empty(), "{} has no examples", d.id);
+            for ex in &d.examples {
+                assert!(
+                    found(ex, &mut out).contains(&d.id),
+                    "{}: example not found: {ex}",
+                    d.id
+                );
+            }
+            for ex in &d.negative_examples {
+                assert!(
+                    !found(ex, &mut out).contains(&d.id),
+                    "{}: negative example found: {ex}",
+                    d.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tables_are_canonical() {
+        let codes = parse_region_codes(REGION_CODES_CSV, "regions").unwrap();
+        assert!(codes.len() > 7000, "{} region codes", codes.len());
+        assert!(
+            codes.windows(2).all(|w| w[0] < w[1]),
+            "region codes sorted and unique"
+        );
+        for permit in [810000, 820000, 830000] {
+            assert!(codes.binary_search(&permit).is_ok(), "{permit}");
+        }
+        let segs = parse_mobile_segments(MOBILE_SEGMENTS_CSV, "segments").unwrap();
+        assert!(
+            segs.windows(2).all(|w| w[0] < w[1]),
+            "segments sorted and unique"
+        );
+        // No 4-digit prefix repeats a 3-digit one.
+        for s in segs.iter().filter(|s| s.len() == 4) {
+            assert!(
+                !segs.contains(&s[..3].to_string()),
+                "{s} is covered by {}",
+                &s[..3]
+            );
+        }
+    }
+
+    #[test]
+    fn policy_covers_every_detector() {
+        let p = Patterns::builtin().unwrap();
+        for id in DetectorId::ALL {
+            assert!(p.policy.tiers.contains_key(&id), "{id}");
+        }
+        assert_eq!(p.policy.tiers[&DetectorId::CnResidentId], Tier::Core);
+        assert_eq!(p.policy.tiers[&DetectorId::CnMobile], Tier::General);
+        assert_eq!(p.policy.tiers[&DetectorId::CdrRecord], Tier::Core);
+    }
+
+    #[test]
+    fn bad_override_files_are_named_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("policy.toml"),
+            "[tiers]\ncn_mobile = \"secret\"\n",
+        )
+        .unwrap();
+        let err = Patterns::load(Some(dir.path()), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("policy.toml") && err.contains("secret"),
+            "{err}"
+        );
+
+        std::fs::write(
+            dir.path().join("policy.toml"),
+            POLICY_TOML.replace("cdr_record = \"core\"", ""),
+        )
+        .unwrap();
+        let err = Patterns::load(Some(dir.path()), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cdr_record"), "{err}");
+
+        std::fs::write(dir.path().join("region-codes.csv"), "code,name\n11010,x\n").unwrap();
+        std::fs::remove_file(dir.path().join("policy.toml")).unwrap();
+        let err = Patterns::load(Some(dir.path()), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("six-digit"), "{err}");
+    }
+}

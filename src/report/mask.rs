@@ -1,0 +1,85 @@
+//! Masking of values for every output: enough digits to recognise a value
+//! when you already know it, never enough to recover it.
+
+use crate::detect::DetectorId;
+
+/// Keep the first `head` and last `tail` characters, star the rest. A value
+/// too short to keep both is starred except for its last two characters.
+fn keep(v: &str, head: usize, tail: usize) -> String {
+    let chars: Vec<char> = v.chars().collect();
+    let n = chars.len();
+    let (head, tail) = if n > head + tail {
+        (head, tail)
+    } else {
+        (0, n.min(2) / 2)
+    };
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| if i < head || i >= n - tail { c } else { '*' })
+        .collect()
+}
+
+/// A phone number of any length: `138****5678`, `01****78`.
+fn phone(digits: &str) -> String {
+    match digits.chars().count() {
+        n if n >= 11 => keep(digits, 3, 4),
+        n if n >= 7 => keep(digits, 2, 2),
+        _ => keep(digits, 0, 2),
+    }
+}
+
+/// The masked form of a normalised value.
+pub fn mask(d: DetectorId, value: &str) -> String {
+    match d {
+        DetectorId::CnResidentId => keep(value, 6, 4),
+        DetectorId::CnMobile => phone(value),
+        DetectorId::CdrRecord => {
+            let mut parts = value.split('|');
+            let caller = parts.next().unwrap_or_default();
+            let callee = parts.next().unwrap_or_default();
+            format!("{} -> {}", phone(caller), phone(callee))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks() {
+        let t = [
+            (
+                DetectorId::CnResidentId,
+                "11010119900307109X",
+                "110101********109X",
+            ),
+            (
+                DetectorId::CnResidentId,
+                "110101900307123",
+                "110101*****7123",
+            ),
+            (DetectorId::CnMobile, "13812345678", "138****5678"),
+            (
+                DetectorId::CdrRecord,
+                "13812345678|10086|2024-03-01 10:00",
+                "138****5678 -> ***86",
+            ),
+            (
+                DetectorId::CdrRecord,
+                "13812345678|01062345678|",
+                "138****5678 -> 010****5678",
+            ),
+        ];
+        for (d, v, want) in t {
+            assert_eq!(mask(d, v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn short_values_keep_at_most_one_character() {
+        assert_eq!(keep("12", 3, 4), "*2");
+        assert_eq!(keep("", 3, 4), "");
+    }
+}

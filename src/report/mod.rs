@@ -1,0 +1,502 @@
+//! Report stage: collect per-file results into one [`ScanReport`] and write
+//! it as JSON, CSV or a terminal summary.
+//!
+//! # The JSON report
+//!
+//! ```text
+//! {
+//!   "tool": "leakscan", "version": "0.1.0",
+//!   "scan":     { roots, started_at, finished_at, duration_ms, options, policy },
+//!   "summary":  { files_seen, files_scanned, files_skipped, files_failed, bytes_scanned,
+//!                 findings_total, findings_listed,
+//!                 findings_per_tier {core, general, public},
+//!                 findings_per_detector {id: {total, distinct}},
+//!                 files_per_tier {core, general, public} },
+//!   "files":    [ { path, tier, encoding, bytes, findings, listed, not_listed,
+//!                   detectors {id: {total, distinct}}, escalations [..], decode_replacements } ],
+//!   "findings": [ { path, line, column, detector, tier, confidence, masked, fingerprint,
+//!                   field?, value? } ],
+//!   "skipped":  [ { path, reason } ],
+//!   "errors":   [ { path, kind, reason } ]
+//! }
+//! ```
+//!
+//! * `files` lists the files with findings (all scanned files with
+//!   `--all-files`; a file without findings has tier `public`).
+//! * `findings` lists at most `--max-findings-per-file` findings per file;
+//!   the counts in `files` and `summary` are exact.
+//! * `value` (the normalised value) is present only with `--reveal`.
+//! * `errors` holds every path that could not be read (kind `io`), was not a
+//!   regular file (kind `special`: FIFOs, sockets, devices are never opened) or
+//!   could not be walked (kind `walk`, e.g. a symbolic-link loop). Special
+//!   files count as skipped in the summary, the others as failed.
+//! * Sorting: files, findings, skipped and errors are sorted by path (then
+//!   line, column, detector), never by arrival order.
+
+pub mod csv;
+pub mod fingerprint;
+pub mod json;
+pub mod mask;
+pub mod summary;
+
+use crate::classify::{Count, FileTally, FileVerdict, Policy, Tier};
+use crate::detect::{Confidence, DetectorId};
+use crate::options::ScanOptions;
+use fingerprint::Fingerprinter;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// The result of one file, handed from the workers to the collector.
+#[derive(Debug)]
+pub enum FileOutcome {
+    /// The file was read (maybe only partly: see `error`).
+    Scanned {
+        /// Path as shown.
+        display: String,
+        /// Encoding used.
+        encoding: &'static str,
+        /// Bytes read.
+        bytes: u64,
+        /// Whether invalid sequences were replaced while decoding.
+        replaced: bool,
+        /// Classified findings and counts.
+        tally: FileTally,
+        /// The file's tier.
+        verdict: FileVerdict,
+        /// A read error that cut the file short.
+        error: Option<String>,
+    },
+    /// Not scanned by design.
+    Skipped {
+        /// Path as shown.
+        display: String,
+        /// Why.
+        reason: String,
+    },
+    /// A FIFO, socket or device.
+    Special {
+        /// Path as shown.
+        display: String,
+        /// Kind of file.
+        kind: &'static str,
+    },
+    /// Could not be opened or walked.
+    Failed {
+        /// Path as shown.
+        display: String,
+        /// Error class (`io`, `walk`).
+        kind: &'static str,
+        /// Why (never file content).
+        reason: String,
+    },
+}
+
+/// A whole scan's report; see the module docs for the schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanReport {
+    /// Always `leakscan`.
+    pub tool: &'static str,
+    /// leakscan's version.
+    pub version: &'static str,
+    /// How the scan was run.
+    pub scan: ScanInfo,
+    /// Totals.
+    pub summary: Summary,
+    /// Files with findings.
+    pub files: Vec<FileEntry>,
+    /// Listed findings.
+    pub findings: Vec<FindingEntry>,
+    /// Paths not scanned by design.
+    pub skipped: Vec<SkipEntry>,
+    /// Paths that could not be read.
+    pub errors: Vec<ErrorEntry>,
+}
+
+/// `scan` section.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanInfo {
+    /// Roots as given.
+    pub roots: Vec<String>,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// RFC 3339 UTC.
+    pub finished_at: String,
+    /// Wall time.
+    pub duration_ms: u64,
+    /// Options in force.
+    pub options: ScanOptions,
+    /// Policy in force.
+    pub policy: PolicyInfo,
+}
+
+/// `scan.policy`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInfo {
+    /// `built-in patterns/policy.toml` or a path.
+    pub origin: String,
+    /// Detector → tier.
+    pub tiers: BTreeMap<DetectorId, Tier>,
+    /// Bulk threshold.
+    pub bulk_distinct: u64,
+    /// ID + phone rule on.
+    pub id_with_phone: bool,
+}
+
+/// Counts per tier.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct TierCounts {
+    /// 核心敏感信息.
+    pub core: u64,
+    /// 一般敏感信息.
+    pub general: u64,
+    /// 非敏感信息.
+    pub public: u64,
+}
+
+impl TierCounts {
+    fn add(&mut self, t: Tier, n: u64) {
+        match t {
+            Tier::Core => self.core += n,
+            Tier::General => self.general += n,
+            Tier::Public => self.public += n,
+        }
+    }
+
+    /// The count of one tier.
+    pub fn get(&self, t: Tier) -> u64 {
+        match t {
+            Tier::Core => self.core,
+            Tier::General => self.general,
+            Tier::Public => self.public,
+        }
+    }
+}
+
+/// Total and distinct values of one detector.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct DetectorCount {
+    /// Findings.
+    pub total: u64,
+    /// Distinct normalised values.
+    pub distinct: u64,
+}
+
+/// `summary` section.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Paths the walk produced (files, skipped, special, failed).
+    pub files_seen: u64,
+    /// Files read.
+    pub files_scanned: u64,
+    /// Not read by design (too large, links not followed, special files).
+    pub files_skipped: u64,
+    /// Could not be read or walked.
+    pub files_failed: u64,
+    /// Bytes read.
+    pub bytes_scanned: u64,
+    /// All findings counted.
+    pub findings_total: u64,
+    /// Findings listed in `findings`.
+    pub findings_listed: u64,
+    /// Findings per tier.
+    pub findings_per_tier: TierCounts,
+    /// Findings per detector.
+    pub findings_per_detector: BTreeMap<DetectorId, DetectorCount>,
+    /// Scanned files per tier (a file without findings is `public`).
+    pub files_per_tier: TierCounts,
+    /// Scanned files with at least one finding.
+    pub files_with_findings: u64,
+}
+
+/// One file in `files`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileEntry {
+    /// Path as shown.
+    pub path: String,
+    /// Tier after escalation.
+    pub tier: Tier,
+    /// Encoding used.
+    pub encoding: &'static str,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Findings counted.
+    pub findings: u64,
+    /// Findings listed.
+    pub listed: u64,
+    /// Findings counted but not listed.
+    pub not_listed: u64,
+    /// Per detector.
+    pub detectors: BTreeMap<DetectorId, DetectorCount>,
+    /// Escalation rules that applied.
+    pub escalations: Vec<String>,
+    /// Whether invalid byte sequences were replaced while decoding.
+    pub decode_replacements: bool,
+}
+
+/// One finding in `findings`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingEntry {
+    /// Path as shown.
+    pub path: String,
+    /// 1-based line (decoded text).
+    pub line: u64,
+    /// 1-based column in characters.
+    pub column: u64,
+    /// Detector id.
+    pub detector: DetectorId,
+    /// Tier.
+    pub tier: Tier,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// Masked value.
+    pub masked: String,
+    /// Keyed fingerprint of the normalised value.
+    pub fingerprint: String,
+    /// Table column name, for table rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Normalised value, only with `--reveal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// One entry of `skipped`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkipEntry {
+    /// Path as shown.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// One entry of `errors`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorEntry {
+    /// Path as shown.
+    pub path: String,
+    /// `io`, `special` or `walk`.
+    pub kind: &'static str,
+    /// Why.
+    pub reason: String,
+}
+
+fn detector_counts<'a>(
+    it: impl Iterator<Item = (&'a DetectorId, &'a Count)>,
+) -> BTreeMap<DetectorId, DetectorCount> {
+    it.map(|(&d, c)| {
+        (
+            d,
+            DetectorCount {
+                total: c.total,
+                distinct: c.distinct.len() as u64,
+            },
+        )
+    })
+    .collect()
+}
+
+/// Gathers file outcomes on the one thread that owns the report.
+#[derive(Debug)]
+pub struct Collector {
+    fingerprinter: Fingerprinter,
+    reveal: bool,
+    list_clean: bool,
+    summary: Summary,
+    totals: BTreeMap<DetectorId, Count>,
+    files: Vec<FileEntry>,
+    findings: Vec<FindingEntry>,
+    skipped: Vec<SkipEntry>,
+    errors: Vec<ErrorEntry>,
+}
+
+impl Collector {
+    /// A collector fingerprinting with `fingerprinter`; `reveal` keeps values.
+    pub fn new(fingerprinter: Fingerprinter, reveal: bool, list_clean: bool) -> Self {
+        Collector {
+            fingerprinter,
+            reveal,
+            list_clean,
+            summary: Summary::default(),
+            totals: BTreeMap::new(),
+            files: Vec::new(),
+            findings: Vec::new(),
+            skipped: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Add one file's outcome.
+    pub fn add(&mut self, outcome: FileOutcome) {
+        self.summary.files_seen += 1;
+        match outcome {
+            FileOutcome::Skipped { display, reason } => {
+                self.summary.files_skipped += 1;
+                self.skipped.push(SkipEntry {
+                    path: display,
+                    reason,
+                });
+            }
+            FileOutcome::Special { display, kind } => {
+                self.summary.files_skipped += 1;
+                self.errors.push(ErrorEntry {
+                    path: display,
+                    kind: "special",
+                    reason: format!("{kind}: not a regular file, not opened"),
+                });
+            }
+            FileOutcome::Failed {
+                display,
+                kind,
+                reason,
+            } => {
+                self.summary.files_failed += 1;
+                self.errors.push(ErrorEntry {
+                    path: display,
+                    kind,
+                    reason,
+                });
+            }
+            FileOutcome::Scanned {
+                display,
+                encoding,
+                bytes,
+                replaced,
+                tally,
+                verdict,
+                error,
+            } => {
+                self.summary.files_scanned += 1;
+                self.summary.bytes_scanned += bytes;
+                if let Some(reason) = error {
+                    self.summary.files_failed += 1;
+                    self.errors.push(ErrorEntry {
+                        path: display.clone(),
+                        kind: "io",
+                        reason: format!("read stopped part-way: {reason}"),
+                    });
+                }
+                self.add_scanned(display, encoding, bytes, replaced, tally, verdict);
+            }
+        }
+    }
+
+    fn add_scanned(
+        &mut self,
+        display: String,
+        encoding: &'static str,
+        bytes: u64,
+        replaced: bool,
+        tally: FileTally,
+        verdict: FileVerdict,
+    ) {
+        let tier = verdict.tier.unwrap_or(Tier::Public);
+        self.summary.files_per_tier.add(tier, 1);
+        let total = tally.total();
+        if total == 0 && !self.list_clean {
+            return;
+        }
+        if total > 0 {
+            self.summary.files_with_findings += 1;
+        }
+        for (&d, c) in &tally.counts {
+            let t = self.totals.entry(d).or_default();
+            t.total += c.total;
+            t.distinct.extend(&c.distinct);
+        }
+        self.files.push(FileEntry {
+            path: display.clone(),
+            tier,
+            encoding,
+            bytes,
+            findings: total,
+            listed: tally.listed.len() as u64,
+            not_listed: tally.not_listed,
+            detectors: detector_counts(tally.counts.iter()),
+            escalations: verdict.escalations,
+            decode_replacements: replaced,
+        });
+        for f in tally.listed {
+            self.findings.push(FindingEntry {
+                path: display.clone(),
+                line: f.line,
+                column: f.column,
+                detector: f.detector,
+                tier: f.tier,
+                confidence: f.confidence,
+                masked: mask::mask(f.detector, &f.value),
+                fingerprint: self.fingerprinter.fingerprint(f.detector, &f.value),
+                field: f.field,
+                value: self.reveal.then_some(f.value),
+            });
+        }
+    }
+
+    /// Findings counted so far.
+    pub fn findings_so_far(&self) -> u64 {
+        self.totals.values().map(|c| c.total).sum()
+    }
+
+    /// Sort everything and build the report.
+    pub fn finish(mut self, scan: ScanInfo, policy: &Policy) -> ScanReport {
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.findings.sort_by(|a, b| {
+            (&a.path, a.line, a.column, a.detector).cmp(&(&b.path, b.line, b.column, b.detector))
+        });
+        self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut s = self.summary;
+        s.findings_per_detector = detector_counts(self.totals.iter());
+        for (&d, c) in &self.totals {
+            s.findings_per_tier.add(policy.tier(d), c.total);
+        }
+        s.findings_total = self.totals.values().map(|c| c.total).sum();
+        s.findings_listed = self.findings.len() as u64;
+        ScanReport {
+            tool: "leakscan",
+            version: env!("CARGO_PKG_VERSION"),
+            scan,
+            summary: s,
+            files: self.files,
+            findings: self.findings,
+            skipped: self.skipped,
+            errors: self.errors,
+        }
+    }
+}
+
+impl ScanReport {
+    /// The highest tier among files with findings.
+    pub fn highest_tier(&self) -> Option<Tier> {
+        self.files
+            .iter()
+            .filter(|f| f.findings > 0)
+            .map(|f| f.tier)
+            .max()
+    }
+}
+
+/// Write a report file with owner-only permissions (0600): written to a
+/// private temporary file in the same folder, then renamed into place, so
+/// the file never exists with wider permissions or half-written.
+pub fn write_private_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".leakscan-report")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .tempfile_in(dir)?;
+    {
+        let mut w = io::BufWriter::new(tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
