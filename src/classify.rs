@@ -228,6 +228,7 @@ mod tests {
             value: v.to_string(),
             confidence: Confidence::Medium,
             field: None,
+            weak: false,
         }
     }
 

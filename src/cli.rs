@@ -128,9 +128,9 @@ pub struct ScanArgs {
     /// Findings listed per file (0 = all); counts stay exact.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_findings_per_file: usize,
-    /// Drop findings below this confidence.
-    #[arg(long, value_enum, default_value_t = MinConfidence::Medium)]
-    pub min_confidence: MinConfidence,
+    /// Drop findings below this confidence [default: drop only weak pattern matches at low].
+    #[arg(long, value_enum)]
+    pub min_confidence: Option<MinConfidence>,
     /// Distinct general values of one kind that make a file core (overrides the policy).
     #[arg(long, value_name = "N")]
     pub bulk_threshold: Option<u64>,
@@ -205,11 +205,11 @@ impl ScanArgs {
             exclude: self.exclude.clone(),
             max_file_size: self.max_file_size,
             max_findings_per_file: self.max_findings_per_file,
-            min_confidence: match self.min_confidence {
+            min_confidence: self.min_confidence.map(|c| match c {
                 MinConfidence::Low => Confidence::Low,
                 MinConfidence::Medium => Confidence::Medium,
                 MinConfidence::High => Confidence::High,
-            },
+            }),
             fail_on: match self.fail_on {
                 FailOn::Core => Some(Tier::Core),
                 FailOn::General => Some(Tier::General),

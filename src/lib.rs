@@ -226,7 +226,7 @@ pub fn scan_file(
             header = None;
             names.clear();
         }
-        matches.retain(|m| seg.own.contains(&m.span.start) && m.confidence >= opts.min_confidence);
+        matches.retain(|m| seg.own.contains(&m.span.start) && opts.keeps(m.confidence, m.weak));
         if matches.is_empty() {
             return;
         }

@@ -108,11 +108,11 @@ fn run_detectors(args: &leakscan::cli::DetectorsArgs) -> anyhow::Result<Outcome>
             writeln!(w)?;
         }
         Format::Text | Format::Csv => {
-            writeln!(w, "{:<16} {:<8} {:<20} VALIDATION", "ID", "TIER", "EXAMPLE")?;
+            writeln!(w, "{:<16} {:<8} {:<28} VALIDATION", "ID", "TIER", "EXAMPLE")?;
             for r in &rows {
                 writeln!(
                     w,
-                    "{:<16} {:<8} {:<20} {}",
+                    "{:<16} {:<8} {:<28} {}",
                     r.id.as_str(),
                     r.tier.as_str(),
                     r.example,

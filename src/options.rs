@@ -25,8 +25,9 @@ pub struct ScanOptions {
     pub max_file_size: Option<u64>,
     /// Findings listed per file (0 = all); counts stay exact.
     pub max_findings_per_file: usize,
-    /// Findings below this confidence are dropped.
-    pub min_confidence: Confidence,
+    /// Findings below this confidence are dropped; `None`: drop only weak
+    /// pattern matches at `low` (SPEC: low is off by default for weak detectors).
+    pub min_confidence: Option<Confidence>,
     /// Exit 1 when a file with findings is at or above this tier (`None` = never).
     pub fail_on: Option<Tier>,
     /// Put normalised values in the report.
@@ -48,6 +49,16 @@ pub struct ScanOptions {
     pub hash_key: Vec<u8>,
 }
 
+impl ScanOptions {
+    /// Whether a finding of confidence `c` (weak or not) is kept.
+    pub fn keeps(&self, c: Confidence, weak: bool) -> bool {
+        match self.min_confidence {
+            Some(min) => c >= min,
+            None => !(weak && c == Confidence::Low),
+        }
+    }
+}
+
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
@@ -57,7 +68,7 @@ impl Default for ScanOptions {
             exclude: Vec::new(),
             max_file_size: None,
             max_findings_per_file: 100,
-            min_confidence: Confidence::Medium,
+            min_confidence: None,
             fail_on: Some(Tier::Core),
             reveal: false,
             all_files: false,

@@ -107,6 +107,9 @@ pub struct Match {
     pub confidence: Confidence,
     /// Index of the table column holding the value, if the unit is a table row.
     pub field: Option<usize>,
+    /// Weak evidence (a pattern with partial validation, such as a legacy
+    /// 15-digit ID): reported at `low` confidence only when asked for.
+    pub weak: bool,
 }
 
 /// Column roles of a table, computed once from its header row.
@@ -272,6 +275,7 @@ impl Registry {
                 value,
                 confidence,
                 field: unit.fields.and_then(|f| field_index(f, at)),
+                weak: false,
             });
         }
         if unit.binary {
@@ -317,6 +321,7 @@ impl Registry {
             value: String::from_utf8_lossy(value).into_owned(),
             confidence,
             field: None,
+            weak: confidence == Confidence::Low,
         };
         // 17 digits + X check character.
         if run.len() == 17 && matches!(next, Some(b'X' | b'x')) {

@@ -1,0 +1,156 @@
+//! Chunk boundaries: every value is found exactly once whatever the chunk
+//! size, inside over-long lines, and in a large generated file.
+
+use crate::util::*;
+use std::collections::BTreeSet;
+use std::io::Write;
+
+/// Valid IDs with GB 11643 check characters computed by hand: region 110101,
+/// born 1990-03-07, sequence numbers below.
+const IDS: [&str; 4] = [
+    "110101199003071233",
+    "11010119900307109X",
+    "110101199003071241",
+    "440305198512310026",
+];
+
+fn located(report: &serde_json::Value) -> BTreeSet<(u64, u64, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn tiny_chunks_find_the_same_values_as_large_ones() {
+    let d = TestDir::new();
+    let mut text = String::new();
+    let mut want = BTreeSet::new();
+    for i in 0..200u64 {
+        let pad = "号".repeat((i % 13) as usize);
+        let id = IDS[(i % 4) as usize];
+        text.push_str(&format!("{pad}x {id} y\n"));
+        want.insert((i + 1, (i % 13) + 3, id.to_string()));
+    }
+    d.create("a.txt", &text);
+    for chunk in ["16", "64", "1000", "1048576"] {
+        let (report, _, _) = scan_json(&[
+            d.path().to_str().unwrap(),
+            "-q",
+            "--reveal",
+            "--max-findings-per-file",
+            "0",
+            "--chunk-size",
+            chunk,
+        ]);
+        assert_eq!(located(&report), want, "chunk size {chunk}");
+        assert_eq!(
+            report["summary"]["findings_total"], 200,
+            "chunk size {chunk}"
+        );
+    }
+}
+
+#[test]
+fn values_in_an_over_long_line_are_found_once_each() {
+    let d = TestDir::new();
+    // One 300 KB line: a value every 1,013 characters, so values land at every
+    // offset relative to the reader's windows.
+    let mut line = String::new();
+    let mut want = BTreeSet::new();
+    let mut chars = 0u64;
+    for i in 0..300u64 {
+        let filler = "号".repeat(1000 - (i % 7) as usize);
+        line.push_str(&filler);
+        line.push(' ');
+        chars += filler.chars().count() as u64 + 1;
+        let id = IDS[(i % 4) as usize];
+        want.insert((1, chars + 1, id.to_string()));
+        line.push_str(id);
+        line.push(' ');
+        chars += id.len() as u64 + 1;
+    }
+    d.create("long.txt", &line);
+    for chunk in ["64", "4096", "1048576"] {
+        let (report, _, _) = scan_json(&[
+            d.path().to_str().unwrap(),
+            "-q",
+            "--reveal",
+            "--max-findings-per-file",
+            "0",
+            "--chunk-size",
+            chunk,
+        ]);
+        assert_eq!(
+            report["summary"]["findings_total"], 300,
+            "chunk size {chunk}"
+        );
+        assert_eq!(located(&report), want, "chunk size {chunk}");
+    }
+}
+
+#[test]
+fn large_file_value_across_chunk_boundaries_found_exactly_once() {
+    // See: issue 2 — a few hundred MiB, values placed across the default
+    // 1 MiB read boundaries and across the windows of a 3 MiB line.
+    let d = TestDir::new();
+    let path = d.path().join("big.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let filler_line = "2024-03-01 10:00:00 INFO nothing to see here, order 20240301000000000001\n";
+    let mib = 1u64 << 20;
+    let total = 256 * mib;
+    let mut written = 0u64;
+    let mut placed = 0u64;
+    let mut next_boundary = mib;
+    while written < total {
+        if written + filler_line.len() as u64 + 40 > next_boundary {
+            // Pad up to 7 bytes before the boundary, then a value spanning it.
+            let pad = (next_boundary - written).saturating_sub(7) as usize;
+            let prefix = " ".repeat(pad);
+            let line = format!("{prefix}{}\n", IDS[(placed % 4) as usize]);
+            f.write_all(line.as_bytes()).unwrap();
+            written += line.len() as u64;
+            placed += 1;
+            next_boundary += 17 * mib;
+            continue;
+        }
+        f.write_all(filler_line.as_bytes()).unwrap();
+        written += filler_line.len() as u64;
+    }
+    // A 3 MiB line without a newline, a value every 4,099 bytes.
+    let mut long = Vec::with_capacity(3 << 20);
+    while long.len() < (3 << 20) {
+        long.extend(std::iter::repeat_n(b'z', 4080));
+        long.push(b' ');
+        long.extend_from_slice(IDS[(placed % 4) as usize].as_bytes());
+        long.push(b' ');
+        placed += 1;
+    }
+    f.write_all(&long).unwrap();
+    f.flush().unwrap();
+    drop(f);
+
+    let (report, code, _) = scan_json(&[
+        d.path().to_str().unwrap(),
+        "-q",
+        "--max-findings-per-file",
+        "0",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["findings_total"].as_u64(), Some(placed));
+    assert_eq!(report["summary"]["findings_listed"].as_u64(), Some(placed));
+    assert_eq!(
+        report["summary"]["findings_per_detector"]["cn_resident_id"]["distinct"],
+        4
+    );
+    assert!(report["summary"]["bytes_scanned"].as_u64().unwrap() > total);
+    assert!(placed > 700, "{placed} values placed");
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real `leakscan` binary on `fixtures/` and on trees
+//! built at test time.
+
+// Temp dirs, the command builder and report helpers.
+mod util;
+// Findings on the labelled fixtures, encodings, the walk's edge cases.
+mod scan;
+// Chunk boundaries: tiny chunks, over-long lines, a large generated file.
+mod chunks;
+// Report formats, masking, fingerprints, file permissions.
+mod report;
+// Exit codes and fatal errors.
+mod exit_codes;

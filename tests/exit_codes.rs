@@ -1,0 +1,118 @@
+//! Exit codes: 0 / 1 / 2 as SPEC.md says, and `--fail-on`.
+
+use crate::util::*;
+
+#[test]
+fn fail_on_thresholds() {
+    let d = TestDir::new();
+    d.create("general/a.txt", "手机 13812345678\n");
+    d.create("clean/b.txt", "nothing here 10086\n");
+    let general = d.path().join("general");
+    let clean = d.path().join("clean");
+    let code = |dir: &std::path::Path, fail_on: &str| {
+        leakscan()
+            .args(["scan", "-q", "--fail-on", fail_on])
+            .arg(dir)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(code(&general, "core"), Some(0));
+    assert_eq!(code(&general, "general"), Some(1));
+    assert_eq!(code(&general, "public"), Some(1));
+    assert_eq!(code(&general, "never"), Some(0));
+    assert_eq!(code(&clean, "public"), Some(0));
+    assert_eq!(code(&root().join("fixtures"), "core"), Some(1));
+    assert_eq!(code(&root().join("fixtures"), "never"), Some(0));
+}
+
+#[test]
+fn fatal_errors_exit_2_with_a_message() {
+    let d = TestDir::new();
+    let bad = d.create("policy.toml", "[tiers]\ncn_mobile = \"secret\"\n");
+    let out = leakscan()
+        .args(["scan", "-q", "--policy"])
+        .arg(&bad)
+        .arg(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("leakscan: ") && err.contains("policy.toml"),
+        "{err}"
+    );
+
+    let out = leakscan()
+        .args(["scan", "/nonexistent/leakscan/root"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/leakscan/root"));
+
+    let out = leakscan()
+        .args(["scan", "--format", "yaml", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "usage error");
+
+    let out = leakscan()
+        .args(["scan", "--exclude", "a[", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "bad glob");
+
+    let out = leakscan()
+        .args(["scan", "-q", "-o", "/nonexistent/dir/report.json"])
+        .arg(root().join("fixtures"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "unwritable output");
+}
+
+#[test]
+fn help_shows_examples_and_every_flag_has_help() {
+    let out = leakscan().args(["scan", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("Examples:") && help.contains("leakscan scan fixtures/"),
+        "{help}"
+    );
+    for flag in [
+        "--format",
+        "--output",
+        "--policy",
+        "--fail-on",
+        "--reveal",
+        "--exclude",
+        "--max-file-size",
+        "--threads",
+        "--no-progress",
+        "--quiet",
+        "--hash-key-file",
+        "--follow",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+}
+
+#[test]
+fn detectors_lists_every_detector_with_a_masked_example() {
+    let out = leakscan()
+        .args(["detectors", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<_> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["cn_resident_id", "cn_mobile", "cdr_record"]);
+    assert_eq!(rows[0]["example"], "110101********1233");
+    assert_eq!(rows[0]["tier"], "core");
+    assert_eq!(rows[1]["example"], "138****5678");
+}

@@ -1,0 +1,273 @@
+//! Report formats, masking, fingerprints and file permissions.
+
+use crate::util::*;
+use std::os::unix::fs::PermissionsExt;
+
+fn fixtures() -> String {
+    root().join("fixtures").to_string_lossy().into_owned()
+}
+
+#[test]
+fn json_report_has_the_specified_fields() {
+    let (r, _, _) = scan_json(&[&fixtures(), "-q"]);
+    assert_eq!(r["tool"], "leakscan");
+    assert_eq!(r["version"], env!("CARGO_PKG_VERSION"));
+    for k in [
+        "roots",
+        "started_at",
+        "finished_at",
+        "duration_ms",
+        "options",
+        "policy",
+    ] {
+        assert!(!r["scan"][k].is_null(), "scan.{k}");
+    }
+    for k in [
+        "files_seen",
+        "files_scanned",
+        "files_skipped",
+        "files_failed",
+        "bytes_scanned",
+        "findings_total",
+        "findings_listed",
+        "findings_per_tier",
+        "findings_per_detector",
+        "files_per_tier",
+    ] {
+        assert!(!r["summary"][k].is_null(), "summary.{k}");
+    }
+    assert_eq!(r["summary"]["files_scanned"], 10);
+    assert_eq!(r["summary"]["findings_total"], 124);
+    assert_eq!(r["summary"]["findings_per_tier"]["core"], 28);
+    assert_eq!(r["summary"]["findings_per_tier"]["general"], 96);
+    assert_eq!(r["summary"]["files_per_tier"]["core"], 8);
+    let f = &r["findings"][0];
+    for k in [
+        "path",
+        "line",
+        "column",
+        "detector",
+        "tier",
+        "confidence",
+        "masked",
+        "fingerprint",
+    ] {
+        assert!(!f[k].is_null(), "finding.{k}");
+    }
+    assert!(f["value"].is_null(), "no value without --reveal");
+    assert!(r["errors"].as_array().unwrap().is_empty());
+    let bulk = &entries_for(&r, "files", "bulk/contacts.txt")[0];
+    assert_eq!(bulk["tier"], "core");
+    assert_eq!(bulk["detectors"]["cn_mobile"]["distinct"], 60);
+}
+
+#[test]
+fn masks_look_as_specified() {
+    let (r, _, _) = scan_json(&[&fixtures(), "-q", "--reveal"]);
+    for f in r["findings"].as_array().unwrap() {
+        let (v, m) = (f["value"].as_str().unwrap(), f["masked"].as_str().unwrap());
+        match f["detector"].as_str().unwrap() {
+            "cn_resident_id" => assert_eq!(m, format!("{}********{}", &v[..6], &v[14..])),
+            "cn_mobile" => assert_eq!(m, format!("{}****{}", &v[..3], &v[7..])),
+            _ => assert!(m.contains(" -> ")),
+        }
+    }
+}
+
+#[test]
+fn no_raw_value_in_any_output_without_reveal() {
+    let values: Vec<String> = expected_fixture_findings()
+        .into_iter()
+        .flat_map(|(_, _, _, v)| v.split('|').map(str::to_string).collect::<Vec<_>>())
+        .filter(|v| v.len() >= 11)
+        .collect();
+    assert!(values.len() > 100);
+    let d = TestDir::new();
+    for format in ["text", "json", "csv"] {
+        for to_file in [false, true] {
+            let out_path = d.path().join(format!("report.{format}"));
+            let mut cmd = leakscan();
+            cmd.args(["scan", &fixtures(), "--format", format]);
+            if to_file {
+                cmd.arg("-o").arg(&out_path);
+            }
+            let out = cmd.output().unwrap();
+            let mut all = String::from_utf8_lossy(&out.stdout).into_owned();
+            all.push_str(&String::from_utf8_lossy(&out.stderr));
+            if to_file {
+                all.push_str(&std::fs::read_to_string(&out_path).unwrap());
+            }
+            for v in &values {
+                assert!(!all.contains(v.as_str()), "{format}: raw value leaked");
+            }
+        }
+    }
+}
+
+#[test]
+fn reveal_adds_values_and_warns() {
+    let out = leakscan()
+        .args(["scan", &fixtures(), "--format", "csv", "--reveal"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning") && stderr.contains("--reveal"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().next().unwrap().ends_with(",value"));
+    let (_, _, _, v) = expected_fixture_findings().into_iter().next().unwrap();
+    assert!(stdout.contains(&v));
+}
+
+#[test]
+fn csv_has_bom_header_and_one_row_per_finding() {
+    let out = leakscan()
+        .args(["scan", &fixtures(), "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.stdout.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+    let text = String::from_utf8(out.stdout[3..].to_vec()).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        rows.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "path",
+            "line",
+            "column",
+            "detector",
+            "tier",
+            "confidence",
+            "masked",
+            "fingerprint",
+            "field"
+        ]
+    );
+    assert_eq!(rows.records().count(), 124);
+}
+
+#[test]
+fn report_files_are_owner_only() {
+    let d = TestDir::new();
+    let out = d.path().join("report.json");
+    std::fs::write(&out, "old").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    leakscan()
+        .args(["scan", &fixtures(), "-q", "--format", "json", "-o"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout("");
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(r["tool"], "leakscan");
+}
+
+#[test]
+fn fingerprints_are_keyed_and_stable() {
+    let fp = |key: &str| {
+        let out = leakscan()
+            .env("LEAKSCAN_HASH_KEY", key)
+            .args(["scan", &fixtures(), "-q", "--format", "json"])
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let a = fp("key-a");
+    assert_eq!(a, fp("key-a"));
+    let b = fp("key-b");
+    assert_eq!(a.len(), b.len());
+    assert!(a.iter().zip(&b).all(|(x, y)| x != y));
+
+    // A key file gives the same fingerprints as the same key in the environment.
+    let d = TestDir::new();
+    let key = d.create("key", "key-a\n");
+    let out = leakscan()
+        .env_remove("LEAKSCAN_HASH_KEY")
+        .args([
+            "scan",
+            &fixtures(),
+            "-q",
+            "--format",
+            "json",
+            "--hash-key-file",
+        ])
+        .arg(&key)
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["findings"][0]["fingerprint"].as_str().unwrap(), a[0]);
+}
+
+#[test]
+fn findings_listed_per_file_are_capped_but_counts_stay_exact() {
+    let (r, _, _) = scan_json(&[&fixtures(), "-q", "--max-findings-per-file", "10"]);
+    let bulk = &entries_for(&r, "files", "bulk/contacts.txt")[0];
+    assert_eq!(
+        (
+            bulk["findings"].as_u64(),
+            bulk["listed"].as_u64(),
+            bulk["not_listed"].as_u64()
+        ),
+        (Some(60), Some(10), Some(50))
+    );
+    assert_eq!(entries_for(&r, "findings", "bulk/contacts.txt").len(), 10);
+    assert_eq!(r["summary"]["findings_total"], 124);
+}
+
+#[test]
+fn terminal_summary_names_tiers_detectors_and_top_files() {
+    let out = leakscan()
+        .args(["scan", &fixtures(), "--no-progress"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "findings: 124 (core 28, general 96, public 0)",
+        "cn_resident_id",
+        "cdr_record",
+        "bulk/contacts.txt",
+        "top files:",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+}
+
+#[test]
+fn policy_override_changes_tiers() {
+    let d = TestDir::new();
+    let policy = d.create(
+        "policy.toml",
+        "[tiers]\ncn_resident_id = \"core\"\ncn_mobile = \"core\"\ncdr_record = \"core\"\n[escalation]\nbulk_distinct = 0\nid_with_phone = false\n",
+    );
+    d.create("data/a.txt", "手机 13812345678\n");
+    let data = d.path().join("data");
+    let (r, code, _) = scan_json(&[
+        data.to_str().unwrap(),
+        "-q",
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(r["findings"][0]["tier"], "core");
+    assert_eq!(code, 1);
+    let (r, code, _) = scan_json(&[data.to_str().unwrap(), "-q"]);
+    assert_eq!(r["findings"][0]["tier"], "general");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn bulk_threshold_flag_overrides_the_policy() {
+    let d = TestDir::new();
+    d.create("a.txt", "13812345678\n13912345678\n15012345678\n");
+    let (r, code, _) = scan_json(&[d.path().to_str().unwrap(), "-q", "--bulk-threshold", "3"]);
+    assert_eq!(r["files"][0]["tier"], "core");
+    assert_eq!(code, 1);
+}
