@@ -1,4 +1,4 @@
-//! The JSON report: the [`ScanReport`](super::ScanReport) serialised as one
+//! The JSON report: the [`ScanReport`] serialised as one
 //! pretty-printed object (schema in the `report` module docs).
 
 use super::ScanReport;
