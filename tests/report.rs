@@ -36,7 +36,10 @@ fn json_report_has_the_specified_fields() {
     ] {
         assert!(!r["summary"][k].is_null(), "summary.{k}");
     }
-    assert_eq!(r["summary"]["files_scanned"], 11, "10 fixtures and their README");
+    assert_eq!(
+        r["summary"]["files_scanned"], 11,
+        "10 fixtures and their README"
+    );
     assert_eq!(r["summary"]["findings_total"], 124);
     assert_eq!(r["summary"]["findings_per_tier"]["core"], 28);
     assert_eq!(r["summary"]["findings_per_tier"]["general"], 96);
