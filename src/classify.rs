@@ -222,14 +222,7 @@ mod tests {
     }
 
     fn m(d: DetectorId, v: &str) -> Match {
-        Match {
-            detector: d,
-            span: 0..1,
-            value: v.to_string(),
-            confidence: Confidence::Medium,
-            field: None,
-            weak: false,
-        }
+        Match::new(d, 0..1, v, Confidence::Medium)
     }
 
     fn locate(_: &Match) -> (u64, u64, Option<String>) {

@@ -20,6 +20,14 @@ pub const POLICY_TOML: &str = include_str!("../patterns/policy.toml");
 pub const REGION_CODES_CSV: &str = include_str!("../patterns/region-codes.csv");
 /// The embedded `patterns/mobile-segments.csv`.
 pub const MOBILE_SEGMENTS_CSV: &str = include_str!("../patterns/mobile-segments.csv");
+/// The embedded `patterns/area-codes.csv`.
+pub const AREA_CODES_CSV: &str = include_str!("../patterns/area-codes.csv");
+/// The embedded `patterns/card-bins.csv`.
+pub const CARD_BINS_CSV: &str = include_str!("../patterns/card-bins.csv");
+/// The embedded `patterns/imei-rbi.csv`.
+pub const IMEI_RBI_CSV: &str = include_str!("../patterns/imei-rbi.csv");
+/// The embedded `patterns/imsi-mnc.csv`.
+pub const IMSI_MNC_CSV: &str = include_str!("../patterns/imsi-mnc.csv");
 
 /// A problem with a pattern or policy file.
 #[derive(Debug, Error)]
@@ -56,8 +64,18 @@ pub enum PatternError {
 pub struct DetectorsFile {
     /// One entry per detector.
     pub detector: Vec<DetectorDef>,
+    /// Names that make a value suspect.
+    pub context: ContextDef,
     /// Column words giving CDR roles.
     pub cdr: CdrRoles,
+}
+
+/// `[context]` of `detectors.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextDef {
+    /// Column or key names (order number, serial, …) that make a value suspect.
+    pub suspect: Vec<String>,
 }
 
 /// One `[[detector]]` entry.
@@ -108,6 +126,30 @@ pub struct PolicyFile {
     pub escalation: EscalationDef,
 }
 
+/// A policy override (`--policy FILE`, or `policy.toml` in `--patterns DIR`):
+/// any subset of the built-in policy's keys. Detectors it does not name keep
+/// their built-in tier; unknown keys and unknown detectors are errors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyOverride {
+    /// Detector → tier.
+    #[serde(default)]
+    pub tiers: BTreeMap<DetectorId, Tier>,
+    /// Escalation rules.
+    #[serde(default)]
+    pub escalation: EscalationOverride,
+}
+
+/// `[escalation]` of a policy override.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationOverride {
+    /// Bulk threshold.
+    pub bulk_distinct: Option<u64>,
+    /// ID + phone rule.
+    pub id_with_phone: Option<bool>,
+}
+
 /// `[escalation]` of `policy.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,6 +173,14 @@ pub struct Patterns {
     pub region_codes: Vec<u32>,
     /// Mobile segment prefixes (3 or 4 digits).
     pub mobile_segments: Vec<String>,
+    /// Landline area codes with their leading 0.
+    pub area_codes: Vec<String>,
+    /// Card issuer prefixes with their length range.
+    pub card_bins: Vec<(String, u8, u8)>,
+    /// IMEI reporting-body identifiers (two digits).
+    pub imei_prefixes: Vec<String>,
+    /// Chinese mobile network codes (two digits).
+    pub imsi_networks: Vec<String>,
 }
 
 fn toml_parse<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T, PatternError> {
@@ -147,17 +197,75 @@ fn invalid(origin: &str, message: impl Into<String>) -> PatternError {
     }
 }
 
-/// Parse the first column of a CSV table with a header row.
-fn first_column(text: &str, origin: &str) -> Result<Vec<String>, PatternError> {
+/// Parse column `col` of a CSV table with a header row.
+fn column(text: &str, origin: &str, col: usize) -> Result<Vec<String>, PatternError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut out = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| invalid(origin, format!("row {}: {e}", i + 2)))?;
-        out.push(rec.get(0).unwrap_or_default().trim().to_string());
+        out.push(rec.get(col).unwrap_or_default().trim().to_string());
     }
     Ok(out)
+}
+
+fn first_column(text: &str, origin: &str) -> Result<Vec<String>, PatternError> {
+    column(text, origin, 0)
+}
+
+/// Parse a table whose first column holds digit codes of the given lengths.
+pub fn parse_digit_codes(
+    text: &str,
+    origin: &str,
+    lengths: &[usize],
+) -> Result<Vec<String>, PatternError> {
+    let rows = first_column(text, origin)?;
+    for (i, c) in rows.iter().enumerate() {
+        if !lengths.contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(
+                origin,
+                format!("row {}: `{c}` is not a {lengths:?}-digit code", i + 2),
+            ));
+        }
+    }
+    Ok(rows)
+}
+
+/// Parse `card-bins.csv`: prefix, network, lengths (`16`, `16-19`).
+pub fn parse_card_bins(text: &str, origin: &str) -> Result<Vec<(String, u8, u8)>, PatternError> {
+    let prefixes = parse_digit_codes(text, origin, &[1, 2, 3, 4, 5, 6])?;
+    let lengths = column(text, origin, 2)?;
+    prefixes
+        .into_iter()
+        .zip(lengths)
+        .enumerate()
+        .map(|(i, (p, l))| {
+            let bad = || {
+                invalid(
+                    origin,
+                    format!(
+                        "row {}: lengths `{l}` are not `N` or `N-M` within 12-19",
+                        i + 2
+                    ),
+                )
+            };
+            let (lo, hi) = match l.split_once('-') {
+                Some((a, b)) => (
+                    a.parse::<u8>().map_err(|_| bad())?,
+                    b.parse::<u8>().map_err(|_| bad())?,
+                ),
+                None => {
+                    let n = l.parse::<u8>().map_err(|_| bad())?;
+                    (n, n)
+                }
+            };
+            if !(12..=19).contains(&lo) || !(lo..=19).contains(&hi) {
+                return Err(bad());
+            }
+            Ok((p, lo, hi))
+        })
+        .collect()
 }
 
 /// Parse `region-codes.csv`: six-digit codes.
@@ -216,16 +324,24 @@ impl Patterns {
             Ok((builtin.to_string(), format!("built-in patterns/{name}")))
         };
         let (det_text, det_origin) = read("detectors.toml", DETECTORS_TOML)?;
-        let (mut pol_text, mut pol_origin) = read("policy.toml", POLICY_TOML)?;
+        let (dir_pol_text, dir_pol_origin) = read("policy.toml", POLICY_TOML)?;
+        let mut overrides = Vec::new();
+        if dir_pol_text != POLICY_TOML {
+            overrides.push((dir_pol_text, dir_pol_origin));
+        }
         if let Some(path) = policy {
-            pol_text = fs::read_to_string(path).map_err(|source| PatternError::Io {
+            let text = fs::read_to_string(path).map_err(|source| PatternError::Io {
                 path: path.to_path_buf(),
                 source,
             })?;
-            pol_origin = path.display().to_string();
+            overrides.push((text, path.display().to_string()));
         }
         let (reg_text, reg_origin) = read("region-codes.csv", REGION_CODES_CSV)?;
         let (seg_text, seg_origin) = read("mobile-segments.csv", MOBILE_SEGMENTS_CSV)?;
+        let (area_text, area_origin) = read("area-codes.csv", AREA_CODES_CSV)?;
+        let (bin_text, bin_origin) = read("card-bins.csv", CARD_BINS_CSV)?;
+        let (rbi_text, rbi_origin) = read("imei-rbi.csv", IMEI_RBI_CSV)?;
+        let (mnc_text, mnc_origin) = read("imsi-mnc.csv", IMSI_MNC_CSV)?;
 
         let detectors: DetectorsFile = toml_parse(&det_text, &det_origin)?;
         for id in DetectorId::ALL {
@@ -245,11 +361,23 @@ impl Patterns {
                 }
             }
         }
-        let policy: PolicyFile = toml_parse(&pol_text, &pol_origin)?;
+        let mut policy: PolicyFile = toml_parse(POLICY_TOML, "built-in patterns/policy.toml")?;
+        let mut policy_origin = "built-in patterns/policy.toml".to_string();
+        for (text, origin) in overrides {
+            let o: PolicyOverride = toml_parse(&text, &origin)?;
+            policy.tiers.extend(o.tiers);
+            if let Some(n) = o.escalation.bulk_distinct {
+                policy.escalation.bulk_distinct = n;
+            }
+            if let Some(b) = o.escalation.id_with_phone {
+                policy.escalation.id_with_phone = b;
+            }
+            policy_origin = format!("{origin} over {policy_origin}");
+        }
         for id in DetectorId::ALL {
             if !policy.tiers.contains_key(&id) {
                 return Err(invalid(
-                    &pol_origin,
+                    &policy_origin,
                     format!("[tiers] gives no tier for `{id}`"),
                 ));
             }
@@ -257,9 +385,13 @@ impl Patterns {
         Ok(Patterns {
             detectors,
             policy,
-            policy_origin: pol_origin,
+            policy_origin,
             region_codes: parse_region_codes(&reg_text, &reg_origin)?,
             mobile_segments: parse_mobile_segments(&seg_text, &seg_origin)?,
+            area_codes: parse_digit_codes(&area_text, &area_origin, &[3, 4])?,
+            card_bins: parse_card_bins(&bin_text, &bin_origin)?,
+            imei_prefixes: parse_digit_codes(&rbi_text, &rbi_origin, &[2])?,
+            imsi_networks: parse_digit_codes(&mnc_text, &mnc_origin, &[2])?,
         })
     }
 }
@@ -346,6 +478,8 @@ mod tests {
         assert_eq!(p.policy.tiers[&DetectorId::CnResidentId], Tier::Core);
         assert_eq!(p.policy.tiers[&DetectorId::CnMobile], Tier::General);
         assert_eq!(p.policy.tiers[&DetectorId::CdrRecord], Tier::Core);
+        assert_eq!(p.policy.tiers[&DetectorId::BankCard], Tier::Core);
+        assert_eq!(p.policy.tiers[&DetectorId::Uscc], Tier::Public);
     }
 
     #[test]
@@ -364,15 +498,30 @@ mod tests {
             "{err}"
         );
 
+        // A partial override keeps the built-in tiers of the detectors it does not name.
         std::fs::write(
             dir.path().join("policy.toml"),
-            POLICY_TOML.replace("cdr_record = \"core\"", ""),
+            "[tiers]\ncn_mobile = \"core\"\n",
+        )
+        .unwrap();
+        let p = Patterns::load(Some(dir.path()), None).unwrap();
+        assert_eq!(p.policy.tiers[&DetectorId::CnMobile], Tier::Core);
+        assert_eq!(p.policy.tiers[&DetectorId::Uscc], Tier::Public);
+        assert!(
+            p.policy_origin.contains("policy.toml over built-in"),
+            "{}",
+            p.policy_origin
+        );
+
+        std::fs::write(
+            dir.path().join("policy.toml"),
+            "[tiers]\nno_such_detector = \"core\"\n",
         )
         .unwrap();
         let err = Patterns::load(Some(dir.path()), None)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("cdr_record"), "{err}");
+        assert!(err.contains("no_such_detector"), "{err}");
 
         std::fs::write(dir.path().join("region-codes.csv"), "code,name\n11010,x\n").unwrap();
         std::fs::remove_file(dir.path().join("policy.toml")).unwrap();

@@ -111,7 +111,28 @@ fn detectors_lists_every_detector_with_a_masked_example() {
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(ids, ["cn_resident_id", "cn_mobile", "cdr_record"]);
+    assert_eq!(
+        ids,
+        [
+            "cn_resident_id",
+            "cn_mobile",
+            "cn_landline",
+            "imsi",
+            "imei",
+            "iccid",
+            "bank_card",
+            "uscc",
+            "cn_passport",
+            "cn_travel_permit",
+            "email",
+            "cdr_record"
+        ]
+    );
+    assert!(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| !r["example"].as_str().unwrap().is_empty()));
     assert_eq!(rows[0]["example"], "110101********1233");
     assert_eq!(rows[0]["tier"], "core");
     assert_eq!(rows[1]["example"], "138****5678");

@@ -1,5 +1,7 @@
 //! Check-digit algorithms as pure functions: GB 11643 MOD 11-2 for resident
-//! identity numbers. Inputs are ASCII digits; nothing here allocates.
+//! identity numbers, Luhn (ISO/IEC 7812) for card numbers, IMEI and ICCID,
+//! and GB 32100 MOD 31 for unified social credit codes. Inputs are ASCII;
+//! nothing here allocates.
 
 /// Weights of the first 17 digits in GB 11643 (2^(18-i) mod 11).
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -20,10 +22,85 @@ pub fn resident_id_check_char(first17: &[u8]) -> Option<u8> {
     Some(ID_CHECK_CHARS[(sum % 11) as usize])
 }
 
+/// Whether ASCII digits pass the Luhn check (the last digit is the check digit).
+pub fn luhn_valid(digits: &[u8]) -> bool {
+    if digits.len() < 2 || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let d = u32::from(d - b'0');
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// Characters of a unified social credit code (no I, O, S, V, Z).
+const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// GB 32100 weights of the first 17 characters (3^i mod 31).
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
+
+/// The GB 32100 check character for the first 17 characters of a unified
+/// social credit code, or `None` if a character is not in the code's alphabet.
+pub fn uscc_check_char(first17: &[u8]) -> Option<u8> {
+    if first17.len() != 17 {
+        return None;
+    }
+    let mut sum = 0;
+    for (c, w) in first17.iter().zip(USCC_WEIGHTS) {
+        let v = USCC_CHARS.iter().position(|x| x == c)? as u32;
+        sum += v * w;
+    }
+    Some(USCC_CHARS[((31 - sum % 31) % 31) as usize])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn luhn_vectors() {
+        // The classic Luhn example and numbers with hand-computed check digits.
+        assert!(luhn_valid(b"79927398713"));
+        assert!(!luhn_valid(b"79927398710"));
+        assert!(luhn_valid(b"4111111111111111"));
+        assert!(
+            luhn_valid(b"490154203237518"),
+            "IMEI example from 3GPP TS 23.003"
+        );
+        assert!(!luhn_valid(b"490154203237519"));
+        assert!(!luhn_valid(b"4"));
+        assert!(!luhn_valid(b"41111111111111x1"));
+    }
+
+    #[test]
+    fn uscc_vectors() {
+        // Hand-computed: weights 1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28.
+        assert_eq!(uscc_check_char(b"91350100M000100Y4"), Some(b'3'));
+        assert_eq!(uscc_check_char(b"00000000000000000"), Some(b'0'));
+        assert_eq!(
+            uscc_check_char(b"9135010OM000100Y4"),
+            None,
+            "O is not in the alphabet"
+        );
+        assert_eq!(uscc_check_char(b"short"), None);
+    }
 
     #[test]
     fn known_check_chars() {
@@ -62,6 +139,25 @@ mod tests {
             // Every weight is non-zero and coprime with 11, so a single-digit
             // change always moves the sum to another residue.
             prop_assert_ne!(resident_id_check_char(&a), resident_id_check_char(&b));
+        }
+
+        #[test]
+        fn luhn_catches_every_single_digit_error(
+            digits in proptest::collection::vec(0u8..10, 15),
+            pos in 0usize..16,
+            delta in 1u8..10,
+        ) {
+            let mut a: Vec<u8> = digits.iter().map(|d| b'0' + d).collect();
+            let check = (0..10u8).map(|c| b'0' + c).find(|&c| {
+                let mut t = a.clone();
+                t.push(c);
+                luhn_valid(&t)
+            });
+            prop_assert!(check.is_some());
+            a.push(check.unwrap());
+            prop_assert!(luhn_valid(&a));
+            a[pos] = b'0' + (a[pos] - b'0' + delta) % 10;
+            prop_assert!(!luhn_valid(&a));
         }
     }
 }

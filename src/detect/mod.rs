@@ -9,9 +9,12 @@
 //! bytes: digits and separators are ASCII in every decoded text and in raw
 //! binary data alike.
 
+pub mod cards;
 pub mod cdr;
 pub mod checksum;
 pub mod hotwords;
+pub mod ids;
+pub mod landline;
 pub mod mobile;
 pub mod resident_id;
 
@@ -26,19 +29,46 @@ use std::ops::Range;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DetectorId {
-    /// 居民身份证号码, 18-digit and legacy 15-digit.
+    /// 居民身份证号码, 18-digit and legacy 15-digit; residence permits; foreigners' permanent residence IDs.
     CnResidentId,
     /// Mobile phone number.
     CnMobile,
+    /// Landline number.
+    CnLandline,
+    /// International mobile subscriber identity.
+    Imsi,
+    /// International mobile equipment identity.
+    Imei,
+    /// SIM card serial number.
+    Iccid,
+    /// Bank card number.
+    BankCard,
+    /// Unified social credit code of an organisation.
+    Uscc,
+    /// Chinese passport number.
+    CnPassport,
+    /// Mainland travel permit for Hong Kong and Macau residents.
+    CnTravelPermit,
+    /// E-mail address.
+    Email,
     /// One call-detail record.
     CdrRecord,
 }
 
 impl DetectorId {
     /// Every detector, in report order.
-    pub const ALL: [DetectorId; 3] = [
+    pub const ALL: [DetectorId; 12] = [
         DetectorId::CnResidentId,
         DetectorId::CnMobile,
+        DetectorId::CnLandline,
+        DetectorId::Imsi,
+        DetectorId::Imei,
+        DetectorId::Iccid,
+        DetectorId::BankCard,
+        DetectorId::Uscc,
+        DetectorId::CnPassport,
+        DetectorId::CnTravelPermit,
+        DetectorId::Email,
         DetectorId::CdrRecord,
     ];
 
@@ -47,11 +77,20 @@ impl DetectorId {
         match self {
             DetectorId::CnResidentId => "cn_resident_id",
             DetectorId::CnMobile => "cn_mobile",
+            DetectorId::CnLandline => "cn_landline",
+            DetectorId::Imsi => "imsi",
+            DetectorId::Imei => "imei",
+            DetectorId::Iccid => "iccid",
+            DetectorId::BankCard => "bank_card",
+            DetectorId::Uscc => "uscc",
+            DetectorId::CnPassport => "cn_passport",
+            DetectorId::CnTravelPermit => "cn_travel_permit",
+            DetectorId::Email => "email",
             DetectorId::CdrRecord => "cdr_record",
         }
     }
 
-    /// This detector's bit in context masks.
+    /// This detector's bit in context masks (bits 16 and up are CDR roles).
     pub fn bit(self) -> u32 {
         1 << (self as u32)
     }
@@ -82,6 +121,13 @@ impl Confidence {
             _ => Confidence::Low,
         }
     }
+
+    fn raised(self) -> Self {
+        match self {
+            Confidence::Low => Confidence::Medium,
+            _ => Confidence::High,
+        }
+    }
 }
 
 impl fmt::Display for Confidence {
@@ -107,22 +153,50 @@ pub struct Match {
     pub confidence: Confidence,
     /// Index of the table column holding the value, if the unit is a table row.
     pub field: Option<usize>,
+    /// Byte span of the key of a `key: value` / `"key": value` pair holding the value.
+    pub key: Option<Range<usize>>,
     /// Weak evidence (a pattern with partial validation, such as a legacy
-    /// 15-digit ID): reported at `low` confidence only when asked for.
+    /// 15-digit ID, or a value under a suspect name such as 订单号): reported
+    /// at `low` confidence only when asked for.
     pub weak: bool,
+    /// Index of the token the value was read from; matches of one token are
+    /// alternative readings, and only the most confident survives.
+    token: u32,
+}
+
+impl Match {
+    /// A match with no field, key or token (for tests and synthetic records).
+    pub fn new(
+        detector: DetectorId,
+        span: Range<usize>,
+        value: &str,
+        confidence: Confidence,
+    ) -> Self {
+        Match {
+            detector,
+            span,
+            value: value.to_string(),
+            confidence,
+            field: None,
+            key: None,
+            weak: false,
+            token: u32::MAX,
+        }
+    }
 }
 
 /// Column roles of a table, computed once from its header row.
 #[derive(Debug, Clone, Default)]
 pub struct HeaderProfile {
     masks: Vec<u32>,
+    suspect: Vec<bool>,
     cdr: Option<cdr::CdrColumns>,
 }
 
 impl HeaderProfile {
     /// Whether any header cell names something a detector knows.
     pub fn is_informative(&self) -> bool {
-        self.masks.iter().any(|&m| m != 0)
+        self.masks.iter().any(|&m| m != 0) || self.suspect.iter().any(|&s| s)
     }
 
     /// Whether the header describes call-detail records.
@@ -132,6 +206,10 @@ impl HeaderProfile {
 
     fn mask(&self, field: usize) -> u32 {
         self.masks.get(field).copied().unwrap_or(0)
+    }
+
+    fn is_suspect(&self, field: usize) -> bool {
+        self.suspect.get(field).copied().unwrap_or(false)
     }
 }
 
@@ -153,11 +231,46 @@ pub struct DetectorInfo {
 pub struct Registry {
     regions: resident_id::RegionTable,
     segments: mobile::SegmentTable,
+    area_codes: landline::AreaCodes,
+    bins: cards::CardBins,
+    imei_prefixes: cards::ImeiPrefixes,
+    imsi_networks: cards::ImsiNetworks,
     hotwords: KeywordSet,
     columns: KeywordSet,
+    suspect: KeywordSet,
     line_rule: cdr::LineRule,
     today: u32,
     infos: Vec<DetectorInfo>,
+}
+
+/// The key of a `key: value`, `key=value`, `"key": "value"` or `键：值` pair
+/// whose value starts at `at`, as a byte range of `t`.
+fn key_before(t: &[u8], at: usize) -> Option<Range<usize>> {
+    let pad = |b: u8| b == b' ' || b == b'"' || b == b'\'' || b == b'\t';
+    let mut i = at;
+    while i > 0 && pad(t[i - 1]) {
+        i -= 1;
+    }
+    if i > 0 && (t[i - 1] == b':' || t[i - 1] == b'=') {
+        i -= 1;
+    } else if i >= 3 && &t[i - 3..i] == "：".as_bytes() {
+        i -= 3;
+    } else {
+        return None;
+    }
+    while i > 0 && pad(t[i - 1]) {
+        i -= 1;
+    }
+    let end = i;
+    let key_byte =
+        |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.' || b >= 0x80;
+    while i > 0 && key_byte(t[i - 1]) && end - i < 48 {
+        i -= 1;
+    }
+    while i < end && (t[i] & 0xC0) == 0x80 {
+        i += 1;
+    }
+    (i < end).then_some(i..end)
 }
 
 impl Registry {
@@ -187,6 +300,7 @@ impl Registry {
                         .flat_map(|(words, bit)| words.iter().map(move |w| (w.as_str(), bit))),
                 ),
         );
+        let suspect = KeywordSet::new(p.detectors.context.suspect.iter().map(|w| (w.as_str(), 1)));
         let infos = p
             .detectors
             .detector
@@ -201,8 +315,13 @@ impl Registry {
         Registry {
             regions: resident_id::RegionTable::new(&p.region_codes),
             segments: mobile::SegmentTable::new(&p.mobile_segments),
+            area_codes: landline::AreaCodes::new(&p.area_codes),
+            bins: cards::CardBins::new(p.card_bins.clone()),
+            imei_prefixes: cards::ImeiPrefixes::new(&p.imei_prefixes),
+            imsi_networks: cards::ImsiNetworks::new(&p.imsi_networks),
             hotwords,
             columns,
+            suspect,
             line_rule: cdr::LineRule::new(),
             today,
             infos,
@@ -220,8 +339,16 @@ impl Registry {
             .iter()
             .map(|n| self.columns.mask(n.as_ref().as_bytes()))
             .collect();
+        let suspect = names
+            .iter()
+            .map(|n| self.suspect.mask(n.as_ref().as_bytes()) != 0)
+            .collect();
         let cdr = cdr::CdrColumns::from_roles(&masks);
-        HeaderProfile { masks, cdr }
+        HeaderProfile {
+            masks,
+            suspect,
+            cdr,
+        }
     }
 
     /// Find every value in `unit` (replacing the contents of `out`).
@@ -229,7 +356,23 @@ impl Registry {
     pub fn scan(&self, unit: &TextUnit<'_>, header: Option<&HeaderProfile>, out: &mut Vec<Match>) {
         out.clear();
         let t = unit.text;
-        self.find_numbers(t, out);
+        let tokens = self.find_tokens(t, out);
+        if memchr::memchr(b'@', t).is_some() {
+            let mut found = Vec::new();
+            ids::emails(t, &mut found);
+            for (i, (s, e, v)) in found.into_iter().enumerate() {
+                out.push(Match {
+                    detector: DetectorId::Email,
+                    span: s..e,
+                    value: v,
+                    confidence: Confidence::Medium,
+                    field: None,
+                    key: None,
+                    weak: false,
+                    token: tokens + i as u32,
+                });
+            }
+        }
         let row_cdr = match (header.and_then(|h| h.cdr.as_ref()), unit.fields) {
             (Some(cols), Some(fields)) if !unit.is_header => cdr::row_record(t, fields, cols),
             _ => None,
@@ -240,21 +383,34 @@ impl Registry {
         let hot = self.hotwords.mask(t);
         for m in out.iter_mut() {
             m.field = unit.fields.and_then(|f| field_index(f, m.span.start));
-            let column = match (m.field, header) {
-                (Some(i), Some(h)) => h.mask(i),
-                _ => 0,
+            let (column, column_suspect) = match (m.field, header) {
+                (Some(i), Some(h)) => (h.mask(i), h.is_suspect(i)),
+                _ => (0, false),
             };
-            if (hot | column) & m.detector.bit() != 0 {
-                m.confidence = match m.confidence {
-                    Confidence::Low => Confidence::Medium,
-                    _ => Confidence::High,
-                };
+            m.key = key_before(t, m.span.start);
+            let (key, key_suspect) = match &m.key {
+                Some(k) => (
+                    self.columns.mask(&t[k.clone()]),
+                    self.suspect.mask(&t[k.clone()]) != 0,
+                ),
+                None => (0, false),
+            };
+            let bit = m.detector.bit();
+            let named = (column | key) & bit != 0;
+            if (column_suspect || key_suspect) && !named {
+                m.confidence = Confidence::Low;
+                m.weak = true;
+            } else if named || hot & bit != 0 {
+                m.confidence = m.confidence.raised();
             }
         }
+        keep_best_reading(out);
         let record = row_cdr.map(|r| (r, Confidence::High)).or_else(|| {
             let phones: Vec<(Range<usize>, &str)> = out
                 .iter()
-                .filter(|m| m.detector == DetectorId::CnMobile)
+                .filter(|m| {
+                    matches!(m.detector, DetectorId::CnMobile | DetectorId::CnLandline) && !m.weak
+                })
                 .map(|m| (m.span.clone(), m.value.as_str()))
                 .collect();
             if phones.len() < 2 {
@@ -275,7 +431,9 @@ impl Registry {
                 value,
                 confidence,
                 field: unit.fields.and_then(|f| field_index(f, at)),
+                key: None,
                 weak: false,
+                token: u32::MAX,
             });
         }
         if unit.binary {
@@ -284,10 +442,12 @@ impl Registry {
         }
     }
 
-    /// Walk `t` for number-shaped tokens and push the validated ones with
-    /// their context-free confidence.
-    fn find_numbers(&self, t: &[u8], out: &mut Vec<Match>) {
+    /// Walk `t` for number-shaped and letter-led tokens and push every
+    /// validated reading with its context-free confidence. Returns the number
+    /// of tokens read.
+    fn find_tokens(&self, t: &[u8], out: &mut Vec<Match>) -> u32 {
         let n = t.len();
+        let mut token = 0u32;
         let mut i = 0;
         while i < n {
             match t[i..].iter().position(u8::is_ascii_digit) {
@@ -296,66 +456,204 @@ impl Registry {
             }
             let s = i;
             let e = s + t[s..].iter().take_while(|b| b.is_ascii_digit()).count();
+            let before = out.len();
             if s > 0 && t[s - 1].is_ascii_alphabetic() {
-                // Glued to a word on the left (A138..., ID11010...): skip the run.
-                i = e;
-                continue;
+                self.letter_led(t, s, e, token, out);
+            } else {
+                self.readings(t, s, e, token, out);
             }
-            match self.token_at(t, s, e) {
-                Some(m) => {
-                    i = m.span.end.max(e);
-                    out.push(m);
-                }
-                None => i = e,
+            token += 1;
+            i = out[before..]
+                .iter()
+                .map(|m| m.span.end)
+                .max()
+                .unwrap_or(e)
+                .max(e);
+        }
+        token
+    }
+
+    /// Readings of a token whose digits start after letters (`E12345678`,
+    /// `H1234567890`, a USCC starting with letters).
+    fn letter_led(&self, t: &[u8], s: usize, e: usize, token: u32, out: &mut Vec<Match>) {
+        let mut a = s;
+        while a > 0 && t[a - 1].is_ascii_alphabetic() {
+            a -= 1;
+        }
+        if a > 0 && t[a - 1].is_ascii_alphanumeric() {
+            return;
+        }
+        let found = |detector, span: Range<usize>, value: String, weak: bool| Match {
+            detector,
+            span,
+            value,
+            confidence: if weak {
+                Confidence::Low
+            } else {
+                Confidence::Medium
+            },
+            field: None,
+            key: None,
+            weak,
+            token,
+        };
+        if !t.get(e).is_some_and(u8::is_ascii_alphanumeric) {
+            if let Some(d) = ids::letter_document(&t[a..s], &t[s..e]) {
+                let value = String::from_utf8_lossy(&t[a..e]).to_ascii_uppercase();
+                out.push(found(d, a..e, value, true));
+                return;
             }
+        }
+        if let Some((end, value)) = self.uscc_at(t, a) {
+            out.push(found(DetectorId::Uscc, a..end, value, false));
         }
     }
 
-    /// The validated value whose first digit run is `t[s..e]`, if any.
-    fn token_at(&self, t: &[u8], s: usize, e: usize) -> Option<Match> {
+    /// A unified social credit code starting at `a` (not glued on the left).
+    fn uscc_at(&self, t: &[u8], a: usize) -> Option<(usize, String)> {
+        let end = a + t[a..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        let token = &t[a..end];
+        (token.len() == 18
+            && !token.iter().any(u8::is_ascii_lowercase)
+            && ids::is_uscc(token, &self.regions))
+        .then(|| (end, String::from_utf8_lossy(token).into_owned()))
+    }
+
+    /// Every validated reading of the token whose first digit run is
+    /// `t[s..e]` (not glued to a letter on the left).
+    fn readings(&self, t: &[u8], s: usize, e: usize, token: u32, out: &mut Vec<Match>) {
         let run = &t[s..e];
         let next = t.get(e).copied();
-        let found = |detector, span, value: &[u8], confidence| Match {
-            detector,
-            span,
-            value: String::from_utf8_lossy(value).into_owned(),
-            confidence,
-            field: None,
-            weak: confidence == Confidence::Low,
+        let mut push = |detector, span: Range<usize>, value: &[u8], weak: bool| {
+            out.push(Match {
+                detector,
+                span,
+                value: String::from_utf8_lossy(value).into_owned(),
+                confidence: if weak {
+                    Confidence::Low
+                } else {
+                    Confidence::Medium
+                },
+                field: None,
+                key: None,
+                weak,
+                token,
+            })
         };
+        let (regions, today) = (&self.regions, self.today);
         // 17 digits + X check character.
         if run.len() == 17 && matches!(next, Some(b'X' | b'x')) {
-            if t.get(e + 1).is_some_and(u8::is_ascii_alphanumeric) {
-                return None;
+            if !t.get(e + 1).is_some_and(u8::is_ascii_alphanumeric) {
+                let mut id = [0u8; 18];
+                id[..17].copy_from_slice(run);
+                id[17] = b'X';
+                if resident_id::is_valid_id18(&id, regions, today)
+                    || resident_id::is_valid_foreigner_id(&id, regions, today)
+                {
+                    push(DetectorId::CnResidentId, s..e + 1, &id, false);
+                }
             }
-            let mut id = [0u8; 18];
-            id[..17].copy_from_slice(run);
-            id[17] = b'X';
-            return resident_id::is_valid_id18(&id, &self.regions, self.today)
-                .then(|| found(DetectorId::CnResidentId, s..e + 1, &id, Confidence::Medium));
+            return;
         }
         if next.is_some_and(|b| b.is_ascii_alphabetic()) {
-            return None;
+            if let Some((end, value)) = self.uscc_at(t, s) {
+                push(DetectorId::Uscc, s..end, value.as_bytes(), false);
+            }
+            return;
         }
-        if run.len() == 18 {
-            return resident_id::is_valid_id18(run, &self.regions, self.today)
-                .then(|| found(DetectorId::CnResidentId, s..e, run, Confidence::Medium));
+        // Grouped forms: 110101 19900307 123X, 6222 0212 3456 7894, 35-209900-176148-1.
+        if matches!(next, Some(b' ' | b'-')) {
+            if run.len() == 6 && next == Some(b' ') {
+                if let Some((end, id)) = resident_id::spaced_id(t, s) {
+                    if resident_id::is_valid_id18(&id, regions, today) {
+                        push(DetectorId::CnResidentId, s..end, &id, false);
+                    }
+                }
+            }
+            if let Some((end, d, lens)) = cards::digit_groups(t, s, 5) {
+                let last = lens[lens.len() - 1];
+                let fours = lens[0] == 4
+                    && lens[..lens.len() - 1].iter().all(|&l| l == 4)
+                    && (1..=4).contains(&last);
+                let six = lens.len() == 2 && lens[0] == 6;
+                if (fours || six) && self.bins.is_bank_card(&d) {
+                    push(DetectorId::BankCard, s..end, &d, false);
+                }
+                if lens == [2, 6, 6, 1] && self.imei_prefixes.is_imei(&d) {
+                    push(DetectorId::Imei, s..end, &d, false);
+                }
+            }
+        }
+        match run.len() {
+            18 => {
+                if resident_id::is_valid_id18(run, regions, today)
+                    || resident_id::is_valid_foreigner_id(run, regions, today)
+                {
+                    push(DetectorId::CnResidentId, s..e, run, false);
+                }
+                if self.bins.is_bank_card(run) {
+                    push(DetectorId::BankCard, s..e, run, false);
+                }
+            }
+            16 | 17 | 19 | 20 => {
+                if cards::is_iccid(run) {
+                    push(DetectorId::Iccid, s..e, run, false);
+                }
+                if self.bins.is_bank_card(run) {
+                    push(DetectorId::BankCard, s..e, run, false);
+                }
+            }
+            15 => {
+                if self.imsi_networks.is_imsi(run) {
+                    push(DetectorId::Imsi, s..e, run, false);
+                }
+                if resident_id::is_valid_id15(run, regions, today) {
+                    push(DetectorId::CnResidentId, s..e, run, true);
+                }
+                if self.imei_prefixes.is_imei(run) {
+                    push(DetectorId::Imei, s..e, run, true);
+                }
+            }
+            14 => {
+                if let Some(full) = self.imei_prefixes.complete14(run) {
+                    push(DetectorId::Imei, s..e, full.as_bytes(), true);
+                }
+            }
+            _ => {}
         }
         if let Some(tok) = mobile::parse_mobile(t, s) {
             if self.segments.is_allocated_segment(&tok.digits) {
-                return Some(found(
-                    DetectorId::CnMobile,
-                    tok.start..tok.end,
-                    &tok.digits,
-                    Confidence::Medium,
-                ));
+                push(DetectorId::CnMobile, tok.start..tok.end, &tok.digits, false);
             }
         }
-        if run.len() == 15 && resident_id::is_valid_id15(run, &self.regions, self.today) {
-            return Some(found(DetectorId::CnResidentId, s..e, run, Confidence::Low));
+        if let Some(tok) = self.area_codes.parse(t, s) {
+            push(
+                DetectorId::CnLandline,
+                tok.start..tok.end,
+                tok.digits.as_bytes(),
+                !tok.formatted,
+            );
         }
-        None
     }
+}
+
+/// Of the readings of one token, keep the most confident (the first on a tie).
+fn keep_best_reading(out: &mut Vec<Match>) {
+    let mut kept: Vec<Match> = Vec::with_capacity(out.len());
+    for m in out.drain(..) {
+        match kept.last_mut() {
+            Some(last) if last.token == m.token => {
+                if m.confidence > last.confidence {
+                    *last = m;
+                }
+            }
+            _ => kept.push(m),
+        }
+    }
+    *out = kept;
 }
 
 /// Index of the field whose byte range contains `at`.

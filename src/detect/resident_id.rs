@@ -76,6 +76,53 @@ pub fn is_valid_id15(id: &[u8], regions: &RegionTable, today: u32) -> bool {
         && parse_digits(&id[6..12]).is_some_and(|yymmdd| is_birth_date(19_000_000 + yymmdd, today))
 }
 
+/// Validate an 18-digit foreigner's permanent residence ID (2023 format):
+/// `9`, a province code, a 3-digit country code, birth date, sequence and the
+/// GB 11643 check character.
+pub fn is_valid_foreigner_id(id: &[u8], regions: &RegionTable, today: u32) -> bool {
+    id.len() == 18
+        && id[0] == b'9'
+        && regions.contains(&[id[1], id[2], b'0', b'0', b'0', b'0'])
+        && parse_digits(&id[6..14]).is_some_and(|date| is_birth_date(date, today))
+        && resident_id_check_char(&id[..17]) == Some(id[17])
+}
+
+/// An identity number printed in space-separated groups starting at `s`:
+/// `110101 19900307 123X` (6-8-4) or `110101 1990 0307 123X` (6-4-4-4).
+/// Returns the end offset and the 18 characters (check char uppercased).
+pub fn spaced_id(t: &[u8], s: usize) -> Option<(usize, [u8; 18])> {
+    let run = |from: usize| from + t[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut id = Vec::with_capacity(18);
+    let mut at = s;
+    for (i, want) in [6usize, 8, 4, 4].into_iter().enumerate() {
+        let e = run(at);
+        let mut len = e - at;
+        let mut end = e;
+        if id.len() + len == 17 && matches!(t.get(e), Some(b'X' | b'x')) {
+            len += 1;
+            end += 1;
+        }
+        let fits = len == want || (i == 1 && len == 4);
+        if !fits {
+            return None;
+        }
+        id.extend(t[at..end].iter().map(u8::to_ascii_uppercase));
+        if id.len() == 18 {
+            if t.get(end).is_some_and(u8::is_ascii_alphanumeric)
+                || (t.get(end) == Some(&b' ') && t.get(end + 1).is_some_and(u8::is_ascii_digit))
+            {
+                return None;
+            }
+            return id.try_into().ok().map(|id| (end, id));
+        }
+        if id.len() > 18 || t.get(end) != Some(&b' ') {
+            return None;
+        }
+        at = end + 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +177,39 @@ mod tests {
             !is_valid_id15(b"120101900307123", &r, TODAY),
             "unknown region"
         );
+    }
+
+    #[test]
+    fn spaced_forms() {
+        for t in [
+            "110101 19900307 1233",
+            "110101 1990 0307 1233",
+            "11010119900307 1233",
+        ] {
+            let got =
+                spaced_id(t.as_bytes(), 0).map(|(_, id)| String::from_utf8(id.to_vec()).unwrap());
+            let want = (t != "11010119900307 1233").then(|| "110101199003071233".to_string());
+            assert_eq!(got, want, "{t}");
+        }
+        let (end, id) = spaced_id(b"110101 19900307 109x,", 0).unwrap();
+        assert_eq!((end, &id[..]), (20, &b"11010119900307109X"[..]));
+        assert!(
+            spaced_id(b"110101 19900307 1233 5", 0).is_none(),
+            "continues"
+        );
+    }
+
+    #[test]
+    fn foreigner_ids() {
+        let r = RegionTable::new(&[110000, 310000]);
+        // 9 + 11 (Beijing) + 156 + 19900307 + 001 + check, computed by hand.
+        let first17 = b"91115619900307001";
+        let mut id = first17.to_vec();
+        id.push(resident_id_check_char(first17).unwrap());
+        assert!(is_valid_foreigner_id(&id, &r, TODAY));
+        id[17] = if id[17] == b'0' { b'1' } else { b'0' };
+        assert!(!is_valid_foreigner_id(&id, &r, TODAY));
+        assert!(!is_valid_foreigner_id(b"110101199003071233", &r, TODAY));
     }
 
     #[test]

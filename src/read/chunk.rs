@@ -167,6 +167,7 @@ impl<R: Read> TextReader<R> {
             self.buf.extend_from_slice(src);
             return;
         };
+        let start = self.buf.len();
         loop {
             let need = decoder
                 .max_utf8_buffer_length(src.len())
@@ -179,10 +180,44 @@ impl<R: Read> TextReader<R> {
             self.stats.replaced |= replaced;
             src = &src[read..];
             if result == CoderResult::InputEmpty {
-                return;
+                break;
             }
         }
+        fold_fullwidth(&mut self.buf, start);
     }
+}
+
+/// Fold full-width forms (U+FF01..U+FF5E: `１３８`, `＋`, `－`, `（`, `：`, `Ｘ`,
+/// `＠`) and the ideographic space (U+3000) in `buf[from..]` to their ASCII
+/// counterparts, in place. One character stays one character, so line and
+/// column numbers are unchanged; values written in full-width digits then
+/// read and normalise exactly like ASCII ones.
+pub fn fold_fullwidth(buf: &mut Vec<u8>, from: usize) {
+    let Some(first) = memchr::memchr2(0xEF, 0xE3, &buf[from..]) else {
+        return;
+    };
+    let (mut r, mut w) = (from + first, from + first);
+    while r < buf.len() {
+        let b = buf[r];
+        let folded = match (b, buf.get(r + 1), buf.get(r + 2)) {
+            (0xEF, Some(0xBC), Some(&c)) if (0x81..=0xBF).contains(&c) => Some(c - 0x60),
+            (0xEF, Some(0xBD), Some(&c)) if (0x80..=0x9E).contains(&c) => Some(c - 0x20),
+            (0xE3, Some(0x80), Some(0x80)) => Some(b' '),
+            _ => None,
+        };
+        match folded {
+            Some(a) => {
+                buf[w] = a;
+                r += 3;
+            }
+            None => {
+                buf[w] = b;
+                r += 1;
+            }
+        }
+        w += 1;
+    }
+    buf.truncate(w);
 }
 
 /// Read once, retrying on `Interrupted`.
@@ -274,6 +309,18 @@ mod tests {
             })
             .unwrap();
         assert_eq!(col, Some(5001));
+    }
+
+    #[test]
+    fn full_width_forms_fold_to_ascii() {
+        let mut b = "手机：１３８－１２３４－５６７８　Ｘｘ＋（）＠"
+            .as_bytes()
+            .to_vec();
+        fold_fullwidth(&mut b, 0);
+        assert_eq!(String::from_utf8(b).unwrap(), "手机:138-1234-5678 Xx+()@");
+        let mut plain = "身份证号码".as_bytes().to_vec();
+        fold_fullwidth(&mut plain, 0);
+        assert_eq!(plain, "身份证号码".as_bytes());
     }
 
     #[test]

@@ -29,11 +29,27 @@ fn phone(digits: &str) -> String {
     }
 }
 
+/// `z***@example.com`: the first character of the local part and the domain.
+fn email(value: &str) -> String {
+    match value.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => keep(value, 0, 2),
+    }
+}
+
 /// The masked form of a normalised value.
 pub fn mask(d: DetectorId, value: &str) -> String {
     match d {
         DetectorId::CnResidentId => keep(value, 6, 4),
-        DetectorId::CnMobile => phone(value),
+        DetectorId::CnMobile | DetectorId::CnLandline => phone(value),
+        DetectorId::Imsi => keep(value, 5, 2),
+        DetectorId::Imei => keep(value, 4, 2),
+        DetectorId::Iccid | DetectorId::BankCard | DetectorId::Uscc => keep(value, 6, 4),
+        DetectorId::CnPassport | DetectorId::CnTravelPermit => keep(value, 1, 3),
+        DetectorId::Email => email(value),
         DetectorId::CdrRecord => {
             let mut parts = value.split('|');
             let caller = parts.next().unwrap_or_default();

@@ -1,0 +1,212 @@
+//! Card-like numbers validated with Luhn: `bank_card` (16-19 digits, known
+//! issuer prefix from `patterns/card-bins.csv`, also grouped
+//! `6222 0212 3456 7894`), `iccid` (SIM card, 19-20 digits starting 8986),
+//! `imei` (15 digits with a known reporting-body prefix, also grouped
+//! `35-209900-176148-1` or 14 digits without the check digit) and `imsi`
+//! (460 + a Chinese MNC + MSIN; no check digit).
+
+use super::checksum::luhn_valid;
+
+/// Issuer prefixes with their allowed lengths.
+#[derive(Debug)]
+pub struct CardBins {
+    bins: Vec<(String, u8, u8)>,
+}
+
+impl CardBins {
+    /// Build from (prefix, min length, max length).
+    pub fn new(bins: Vec<(String, u8, u8)>) -> Self {
+        CardBins { bins }
+    }
+
+    /// Whether `d` is a bank card number: known prefix and length, Luhn.
+    pub fn is_bank_card(&self, d: &[u8]) -> bool {
+        (16..=19).contains(&d.len())
+            && self.bins.iter().any(|(p, lo, hi)| {
+                d.starts_with(p.as_bytes()) && (*lo as usize..=*hi as usize).contains(&d.len())
+            })
+            && luhn_valid(d)
+    }
+}
+
+/// Whether `d` is a Chinese ICCID: 19-20 digits, 8986 prefix, Luhn.
+pub fn is_iccid(d: &[u8]) -> bool {
+    (19..=20).contains(&d.len()) && d.starts_with(b"8986") && luhn_valid(d)
+}
+
+/// Known IMEI reporting-body identifiers (first two digits).
+#[derive(Debug)]
+pub struct ImeiPrefixes {
+    known: [bool; 100],
+}
+
+impl ImeiPrefixes {
+    /// Build from two-digit prefixes.
+    pub fn new<S: AsRef<str>>(rbis: &[S]) -> Self {
+        let mut known = [false; 100];
+        for r in rbis {
+            if let Ok(n) = r.as_ref().parse::<usize>() {
+                if n < 100 {
+                    known[n] = true;
+                }
+            }
+        }
+        ImeiPrefixes { known }
+    }
+
+    fn known_prefix(&self, d: &[u8]) -> bool {
+        d.len() >= 2
+            && d[..2].iter().all(u8::is_ascii_digit)
+            && self.known[usize::from(d[0] - b'0') * 10 + usize::from(d[1] - b'0')]
+    }
+
+    /// Whether `d` is a 15-digit IMEI: known prefix and Luhn.
+    pub fn is_imei(&self, d: &[u8]) -> bool {
+        d.len() == 15 && self.known_prefix(d) && luhn_valid(d)
+    }
+
+    /// The full 15-digit IMEI of a 14-digit one (check digit computed), if
+    /// the prefix is known.
+    pub fn complete14(&self, d: &[u8]) -> Option<String> {
+        if d.len() != 14 || !self.known_prefix(d) {
+            return None;
+        }
+        (b'0'..=b'9').find_map(|c| {
+            let mut full = d.to_vec();
+            full.push(c);
+            luhn_valid(&full).then(|| String::from_utf8_lossy(&full).into_owned())
+        })
+    }
+}
+
+/// Known Chinese mobile network codes (MNC after MCC 460).
+#[derive(Debug)]
+pub struct ImsiNetworks {
+    known: [bool; 100],
+}
+
+impl ImsiNetworks {
+    /// Build from two-digit MNCs.
+    pub fn new<S: AsRef<str>>(mncs: &[S]) -> Self {
+        let mut known = [false; 100];
+        for m in mncs {
+            if let Ok(n) = m.as_ref().parse::<usize>() {
+                if n < 100 {
+                    known[n] = true;
+                }
+            }
+        }
+        ImsiNetworks { known }
+    }
+
+    /// Whether `d` is a Chinese IMSI: 15 digits, 460, known MNC.
+    pub fn is_imsi(&self, d: &[u8]) -> bool {
+        d.len() == 15
+            && d.starts_with(b"460")
+            && d.iter().all(u8::is_ascii_digit)
+            && self.known[usize::from(d[3] - b'0') * 10 + usize::from(d[4] - b'0')]
+    }
+}
+
+fn run_end(t: &[u8], from: usize) -> usize {
+    from + t[from..].iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+/// Digit groups joined by one repeated separator (`-` or space) starting at
+/// `s`: `(end, digits, group lengths)`. Stops before a letter-glued end.
+pub fn digit_groups(t: &[u8], s: usize, max_groups: usize) -> Option<(usize, Vec<u8>, Vec<usize>)> {
+    let mut end = run_end(t, s);
+    let mut digits = t[s..end].to_vec();
+    let mut lens = vec![end - s];
+    let sep = *t.get(end)?;
+    if sep != b' ' && sep != b'-' {
+        return None;
+    }
+    while lens.len() < max_groups
+        && t.get(end) == Some(&sep)
+        && t.get(end + 1).is_some_and(u8::is_ascii_digit)
+    {
+        let e = run_end(t, end + 1);
+        digits.extend_from_slice(&t[end + 1..e]);
+        lens.push(e - end - 1);
+        end = e;
+    }
+    if t.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    (lens.len() > 1).then_some((end, digits, lens))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bank_cards() {
+        let bins = CardBins::new(vec![
+            ("62".into(), 16, 19),
+            ("4".into(), 16, 19),
+            ("9558".into(), 19, 19),
+        ]);
+        assert!(bins.is_bank_card(b"6222021234567894"));
+        assert!(bins.is_bank_card(b"6228480012345678903"));
+        assert!(bins.is_bank_card(b"4111111111111111"));
+        assert!(!bins.is_bank_card(b"6222021234567895"), "Luhn");
+        assert!(
+            !bins.is_bank_card(b"5555555555554444"),
+            "prefix not in this table"
+        );
+        assert!(
+            !bins.is_bank_card(b"955800000000000000"),
+            "9558 cards have 19 digits"
+        );
+        assert!(!bins.is_bank_card(b"411111111111"), "too short");
+    }
+
+    #[test]
+    fn iccids() {
+        assert!(is_iccid(b"8986001234567890120"));
+        assert!(is_iccid(b"89860112345678901237"));
+        assert!(!is_iccid(b"8986001234567890121"), "Luhn");
+        assert!(!is_iccid(b"8985001234567890126"), "not 8986");
+    }
+
+    #[test]
+    fn imeis() {
+        let p = ImeiPrefixes::new(&["35", "86"]);
+        assert!(p.is_imei(b"352099001761481"));
+        assert!(p.is_imei(b"861234567890127"));
+        assert!(!p.is_imei(b"352099001761482"), "Luhn");
+        assert!(
+            !p.is_imei(b"490154203237518"),
+            "prefix 49 not in this table"
+        );
+        assert_eq!(
+            p.complete14(b"35209900176148").as_deref(),
+            Some("352099001761481")
+        );
+        assert_eq!(p.complete14(b"12209900176148"), None);
+    }
+
+    #[test]
+    fn imsis() {
+        let n = ImsiNetworks::new(&["00", "01", "11"]);
+        assert!(n.is_imsi(b"460001234567890"));
+        assert!(n.is_imsi(b"460111234567890"));
+        assert!(!n.is_imsi(b"460991234567890"));
+        assert!(!n.is_imsi(b"310001234567890"));
+        assert!(!n.is_imsi(b"46000123456789"));
+    }
+
+    #[test]
+    fn groups() {
+        let (end, d, lens) = digit_groups(b"6222 0212 3456 7894 x", 0, 5).unwrap();
+        assert_eq!(
+            (end, d.as_slice(), lens.as_slice()),
+            (19, &b"6222021234567894"[..], &[4, 4, 4, 4][..])
+        );
+        assert!(digit_groups(b"35-209900-176148-1", 0, 4).is_some());
+        assert!(digit_groups(b"6222 0212a", 0, 5).is_none());
+        assert!(digit_groups(b"6222", 0, 5).is_none());
+    }
+}
