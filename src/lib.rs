@@ -162,17 +162,17 @@ fn process(
     }
 }
 
-/// A header cell name safe to put in a report: a cell holding a long digit
-/// run is data (a file without a header row), never echoed.
-fn safe_field_name(name: &str, index: usize) -> String {
+/// A header cell or key name, if safe to put in a report: a name holding a
+/// long digit run is data (a file without a header row), never echoed.
+fn safe_field_name(name: &str) -> Option<String> {
     let mut run = 0;
     for b in name.bytes() {
         run = if b.is_ascii_digit() { run + 1 } else { 0 };
         if run >= 5 {
-            return format!("#{}", index + 1);
+            return None;
         }
     }
-    name.to_string()
+    Some(name.to_string())
 }
 
 /// Read, extract, detect and classify one file.
@@ -213,7 +213,7 @@ pub fn scan_file(
                     names = cells
                         .iter()
                         .enumerate()
-                        .map(|(i, c)| safe_field_name(c, i))
+                        .map(|(i, c)| safe_field_name(c).unwrap_or_else(|| format!("#{}", i + 1)))
                         .collect();
                     header = Some(profile);
                 }
@@ -234,7 +234,11 @@ pub fn scan_file(
             (
                 seg.line,
                 seg.column(m.span.start, binary),
-                m.field.and_then(|i| names.get(i).cloned()),
+                m.field.and_then(|i| names.get(i).cloned()).or_else(|| {
+                    m.key
+                        .clone()
+                        .and_then(|k| safe_field_name(&String::from_utf8_lossy(&seg.text[k])))
+                }),
             )
         });
     });

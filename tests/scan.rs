@@ -251,3 +251,87 @@ fn legacy_15_digit_ids_need_context_unless_asked_for() {
     let (report, _, _) = scan_json(&[d.path().to_str().unwrap(), "-q", "--min-confidence", "high"]);
     assert_eq!(report["summary"]["findings_total"], 0);
 }
+
+#[test]
+fn every_written_form_of_a_value_normalises_alike() {
+    // See: issue 3 — full-width digits, +86 and separators, tel:, (010),
+    // lower-case x, IDs split by spaces in printed forms.
+    let d = TestDir::new();
+    let mobiles = [
+        "手机：１３８１２３４５６７８",
+        "mobile +86 138 1234 5678",
+        "tel:+8613812345678",
+        "联系 138-1234-5678",
+        "call ＋８６－１３８－１２３４－５６７８ now",
+    ];
+    let landlines = [
+        "(010) 6234 5678",
+        "（０１０）６２３４５６７８",
+        "010-62345678",
+        "+86 10 6234 5678",
+    ];
+    let ids = [
+        "110101199003071233",
+        "１１０１０１１９９００３０７１２３３",
+        "110101 19900307 1233",
+        "110101 1990 0307 1233",
+    ];
+    let x_ids = [
+        "11010119900307109x",
+        "11010119900307109X",
+        "１１０１０１１９９００３０７１０９ｘ",
+    ];
+    let mut text = String::new();
+    for l in mobiles.iter().chain(&landlines).chain(&ids).chain(&x_ids) {
+        text.push_str(l);
+        text.push('\n');
+    }
+    d.create("forms.txt", &text);
+    let (report, _, _) = scan_json(&[d.path().to_str().unwrap(), "-q", "--reveal"]);
+    let by_line: Vec<(u64, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["detector"].as_str().unwrap().to_string(),
+                f["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut want = Vec::new();
+    let mut line = 0;
+    for (n, det, v) in [
+        (mobiles.len(), "cn_mobile", "13812345678"),
+        (landlines.len(), "cn_landline", "01062345678"),
+        (ids.len(), "cn_resident_id", "110101199003071233"),
+        (x_ids.len(), "cn_resident_id", "11010119900307109X"),
+    ] {
+        for _ in 0..n {
+            line += 1;
+            want.push((line, det.to_string(), v.to_string()));
+        }
+    }
+    assert_eq!(by_line, want);
+    // Full-width characters stay one column each.
+    let fw = &report["findings"][0];
+    assert_eq!(fw["column"], 4);
+}
+
+#[test]
+fn json_keys_and_log_pairs_name_the_field() {
+    let d = TestDir::new();
+    d.create(
+        "events.ndjson",
+        "{\"event\":\"kyc\",\"id_card\":\"110101199003071233\",\"order_no\":\"11010119900307109X\"}\n",
+    );
+    let (report, _, _) = scan_json(&[d.path().to_str().unwrap(), "-q"]);
+    let f = report["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1, "the value under order_no is suspect: {f:?}");
+    assert_eq!(f[0]["field"], "id_card");
+    assert_eq!(f[0]["confidence"], "high");
+    let (report, _, _) = scan_json(&[d.path().to_str().unwrap(), "-q", "--min-confidence", "low"]);
+    assert_eq!(report["findings"][1]["field"], "order_no");
+    assert_eq!(report["findings"][1]["confidence"], "low");
+}

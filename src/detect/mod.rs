@@ -397,12 +397,18 @@ impl Registry {
             };
             let bit = m.detector.bit();
             let named = (column | key) & bit != 0;
-            if (column_suspect || key_suspect) && !named {
-                m.confidence = Confidence::Low;
+            m.confidence = if named {
+                Confidence::High
+            } else if column_suspect || key_suspect {
                 m.weak = true;
-            } else if named || hot & bit != 0 {
-                m.confidence = m.confidence.raised();
-            }
+                Confidence::Low
+            } else if hot & bit != 0 {
+                m.confidence.raised()
+            } else if m.weak {
+                Confidence::Low
+            } else {
+                m.confidence
+            };
         }
         keep_best_reading(out);
         let record = row_cdr.map(|r| (r, Confidence::High)).or_else(|| {
@@ -525,18 +531,17 @@ impl Registry {
     /// Every validated reading of the token whose first digit run is
     /// `t[s..e]` (not glued to a letter on the left).
     fn readings(&self, t: &[u8], s: usize, e: usize, token: u32, out: &mut Vec<Match>) {
+        use Confidence::{Low, Medium};
         let run = &t[s..e];
         let next = t.get(e).copied();
-        let mut push = |detector, span: Range<usize>, value: &[u8], weak: bool| {
+        // `weak`: needs context to be reported; `confidence`: what context
+        // raises (checksum-validated readings start at medium).
+        let mut push = |detector, span: Range<usize>, value: &[u8], weak: bool, confidence| {
             out.push(Match {
                 detector,
                 span,
                 value: String::from_utf8_lossy(value).into_owned(),
-                confidence: if weak {
-                    Confidence::Low
-                } else {
-                    Confidence::Medium
-                },
+                confidence,
                 field: None,
                 key: None,
                 weak,
@@ -553,14 +558,14 @@ impl Registry {
                 if resident_id::is_valid_id18(&id, regions, today)
                     || resident_id::is_valid_foreigner_id(&id, regions, today)
                 {
-                    push(DetectorId::CnResidentId, s..e + 1, &id, false);
+                    push(DetectorId::CnResidentId, s..e + 1, &id, false, Medium);
                 }
             }
             return;
         }
         if next.is_some_and(|b| b.is_ascii_alphabetic()) {
             if let Some((end, value)) = self.uscc_at(t, s) {
-                push(DetectorId::Uscc, s..end, value.as_bytes(), false);
+                push(DetectorId::Uscc, s..end, value.as_bytes(), false, Medium);
             }
             return;
         }
@@ -569,7 +574,7 @@ impl Registry {
             if run.len() == 6 && next == Some(b' ') {
                 if let Some((end, id)) = resident_id::spaced_id(t, s) {
                     if resident_id::is_valid_id18(&id, regions, today) {
-                        push(DetectorId::CnResidentId, s..end, &id, false);
+                        push(DetectorId::CnResidentId, s..end, &id, false, Medium);
                     }
                 }
             }
@@ -580,10 +585,10 @@ impl Registry {
                     && (1..=4).contains(&last);
                 let six = lens.len() == 2 && lens[0] == 6;
                 if (fours || six) && self.bins.is_bank_card(&d) {
-                    push(DetectorId::BankCard, s..end, &d, false);
+                    push(DetectorId::BankCard, s..end, &d, false, Medium);
                 }
                 if lens == [2, 6, 6, 1] && self.imei_prefixes.is_imei(&d) {
-                    push(DetectorId::Imei, s..end, &d, false);
+                    push(DetectorId::Imei, s..end, &d, false, Medium);
                 }
             }
         }
@@ -592,41 +597,47 @@ impl Registry {
                 if resident_id::is_valid_id18(run, regions, today)
                     || resident_id::is_valid_foreigner_id(run, regions, today)
                 {
-                    push(DetectorId::CnResidentId, s..e, run, false);
+                    push(DetectorId::CnResidentId, s..e, run, false, Medium);
                 }
                 if self.bins.is_bank_card(run) {
-                    push(DetectorId::BankCard, s..e, run, false);
+                    push(DetectorId::BankCard, s..e, run, false, Medium);
                 }
             }
             16 | 17 | 19 | 20 => {
                 if cards::is_iccid(run) {
-                    push(DetectorId::Iccid, s..e, run, false);
+                    push(DetectorId::Iccid, s..e, run, false, Medium);
                 }
                 if self.bins.is_bank_card(run) {
-                    push(DetectorId::BankCard, s..e, run, false);
+                    push(DetectorId::BankCard, s..e, run, false, Medium);
                 }
             }
             15 => {
                 if self.imsi_networks.is_imsi(run) {
-                    push(DetectorId::Imsi, s..e, run, false);
+                    push(DetectorId::Imsi, s..e, run, false, Medium);
                 }
                 if resident_id::is_valid_id15(run, regions, today) {
-                    push(DetectorId::CnResidentId, s..e, run, true);
+                    push(DetectorId::CnResidentId, s..e, run, true, Low);
                 }
                 if self.imei_prefixes.is_imei(run) {
-                    push(DetectorId::Imei, s..e, run, true);
+                    push(DetectorId::Imei, s..e, run, true, Medium);
                 }
             }
             14 => {
                 if let Some(full) = self.imei_prefixes.complete14(run) {
-                    push(DetectorId::Imei, s..e, full.as_bytes(), true);
+                    push(DetectorId::Imei, s..e, full.as_bytes(), true, Medium);
                 }
             }
             _ => {}
         }
         if let Some(tok) = mobile::parse_mobile(t, s) {
             if self.segments.is_allocated_segment(&tok.digits) {
-                push(DetectorId::CnMobile, tok.start..tok.end, &tok.digits, false);
+                push(
+                    DetectorId::CnMobile,
+                    tok.start..tok.end,
+                    &tok.digits,
+                    false,
+                    Medium,
+                );
             }
         }
         if let Some(tok) = self.area_codes.parse(t, s) {
@@ -635,6 +646,7 @@ impl Registry {
                 tok.start..tok.end,
                 tok.digits.as_bytes(),
                 !tok.formatted,
+                Medium,
             );
         }
     }
@@ -847,6 +859,142 @@ mod tests {
         r.scan(&u, None, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].confidence, Confidence::Low);
+    }
+
+    #[test]
+    fn catalogue_vectors() {
+        use Confidence::*;
+        type Expected<'a> = &'a [(&'a str, &'a str, Confidence)];
+        let t: &[(&str, Expected)] = &[
+            ("IMSI 460001234567890", &[("imsi", "460001234567890", High)]),
+            ("460001234567890", &[("imsi", "460001234567890", Medium)]),
+            ("460991234567890", &[]),
+            (
+                "IMEI: 352099001761481",
+                &[("imei", "352099001761481", High)],
+            ), // the key names it
+            ("352099001761481", &[("imei", "352099001761481", Low)]), // weak: dropped by default
+            ("35-209900-176148-1", &[("imei", "352099001761481", Medium)]),
+            ("imei=35209900176148", &[("imei", "352099001761481", High)]),
+            (
+                "8986001234567890120",
+                &[("iccid", "8986001234567890120", Medium)],
+            ),
+            ("8986001234567890121", &[]),
+            (
+                "6222021234567894",
+                &[("bank_card", "6222021234567894", Medium)],
+            ),
+            (
+                "卡号 6222 0212 3456 7894",
+                &[("bank_card", "6222021234567894", High)],
+            ),
+            (
+                "6222-0212-3456-7894",
+                &[("bank_card", "6222021234567894", Medium)],
+            ),
+            ("6222021234567895", &[]),
+            (
+                "91350100M000100Y43",
+                &[("uscc", "91350100M000100Y43", Medium)],
+            ),
+            ("91350100M000100Y44", &[]),
+            ("护照号码：E12345678", &[("cn_passport", "E12345678", High)]),
+            ("护照 E12345678", &[("cn_passport", "E12345678", Medium)]),
+            ("E12345678", &[("cn_passport", "E12345678", Low)]), // weak
+            (
+                "回乡证 H1234567890",
+                &[("cn_travel_permit", "H1234567890", Medium)],
+            ),
+            ("010-62345678", &[("cn_landline", "01062345678", Medium)]),
+            ("(010) 6234 5678", &[("cn_landline", "01062345678", Medium)]),
+            (
+                "+86 10 6234 5678",
+                &[("cn_landline", "01062345678", Medium)],
+            ),
+            ("座机 01062345678", &[("cn_landline", "01062345678", High)]),
+            ("01062345678", &[("cn_landline", "01062345678", Low)]), // weak
+            (
+                "mail zhang@example.com",
+                &[("email", "zhang@example.com", High)],
+            ),
+            (
+                "110101 19900307 1233",
+                &[("cn_resident_id", "110101199003071233", Medium)],
+            ),
+            (
+                "110101 1990 0307 109x",
+                &[("cn_resident_id", "11010119900307109X", Medium)],
+            ),
+        ];
+        for (text, want) in t {
+            let want: Vec<_> = want
+                .iter()
+                .map(|(d, v, c)| (*d, v.to_string(), *c))
+                .collect();
+            assert_eq!(found(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn foreigner_permanent_residence_ids() {
+        let first17 = b"91115619900307001";
+        let mut id = String::from_utf8(first17.to_vec()).unwrap();
+        id.push(char::from(
+            checksum::resident_id_check_char(first17).unwrap(),
+        ));
+        assert_eq!(values(&id), [id.clone()]);
+    }
+
+    #[test]
+    fn key_value_pairs_give_context_and_a_field_name() {
+        let r = registry();
+        let text = r#"{"user_id_card": "110101199003071233", "order_no": "110101199003071233", "note": 1}"#;
+        let mut out = Vec::new();
+        r.scan(&unit(text), None, &mut out);
+        let got: Vec<_> = out
+            .iter()
+            .map(|m| (m.confidence, m.weak, m.key.clone().map(|k| &text[k])))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Confidence::High, false, Some("user_id_card")),
+                (Confidence::Low, true, Some("order_no")),
+            ]
+        );
+        let mut out = Vec::new();
+        r.scan(&unit("证件号码：110101199003071233"), None, &mut out);
+        assert_eq!(out[0].confidence, Confidence::High);
+    }
+
+    #[test]
+    fn suspect_column_makes_an_id_shaped_value_weak() {
+        let r = registry();
+        let prof = r.header_profile(&["订单号", "金额"]);
+        assert!(prof.is_informative());
+        let text = "110101199003071233,12.50";
+        let fields = [0..18, 19..24];
+        let u = TextUnit {
+            text: text.as_bytes(),
+            fields: Some(&fields),
+            is_header: false,
+            binary: false,
+        };
+        let mut out = Vec::new();
+        r.scan(&u, Some(&prof), &mut out);
+        assert_eq!((out[0].confidence, out[0].weak), (Confidence::Low, true));
+    }
+
+    #[test]
+    fn the_most_confident_reading_of_a_token_wins() {
+        // 15 digits: a Luhn-valid IMEI shape that is also region + date valid
+        // as a legacy ID; the hotword decides.
+        let r = registry();
+        let mut out = Vec::new();
+        r.scan(&unit("IMEI 352099001761481"), None, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].detector, DetectorId::Imei);
     }
 
     #[test]
