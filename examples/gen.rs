@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --example gen -- fixtures fixtures/ tests/data/fixtures-expected.csv
 //! cargo run --release --example gen -- bench bench/corpus 256
+//! cargo run --example gen -- accuracy /tmp/accuracy 200
 //! ```
 //!
 //! `fixtures` writes the small labelled fixtures and their ground truth
@@ -16,145 +17,14 @@
 
 #![allow(clippy::print_stderr)] // a command-line tool: its messages go to stderr
 
+#[path = "../tests/synth.rs"]
+mod synth;
+
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-
-/// splitmix64: small, fast, deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-    fn digits(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b'0' + self.below(10) as u8))
-            .collect()
-    }
-}
-
-/// Region codes known to be in GB/T 2260 (checked against patterns/region-codes.csv).
-const REGIONS: [&str; 8] = [
-    "110101", "110102", "310115", "320102", "330106", "440305", "510107", "420102",
-];
-/// Allocated mobile segments.
-const SEGMENTS: [&str; 10] = [
-    "138", "139", "150", "186", "177", "199", "135", "158", "189", "166",
-];
-const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄"];
-const GIVEN: [&str; 8] = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋"];
-
-fn check_char(first17: &str) -> char {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    b"10X98765432"[(sum % 11) as usize] as char
-}
-
-fn birth(rng: &mut Rng) -> String {
-    let y = 1950 + rng.below(56);
-    let m = 1 + rng.below(12);
-    let d = 1 + rng.below(28);
-    format!("{y:04}{m:02}{d:02}")
-}
-
-fn id18(rng: &mut Rng) -> String {
-    let first = format!("{}{}{}", rng.pick(&REGIONS), birth(rng), rng.digits(3));
-    let c = check_char(&first);
-    format!("{first}{c}")
-}
-
-/// An ID with every rule right except the check character.
-fn id_bad_check(rng: &mut Rng) -> String {
-    let good = id18(rng);
-    let c = good.as_bytes()[17];
-    let wrong = if c == b'0' { '1' } else { '0' };
-    format!("{}{wrong}", &good[..17])
-}
-
-/// An ID with a correct check character for an impossible date (30 February).
-fn id_bad_date(rng: &mut Rng) -> String {
-    let first = format!(
-        "{}{}0230{}",
-        rng.pick(&REGIONS),
-        1960 + rng.below(40),
-        rng.digits(3)
-    );
-    let c = check_char(&first);
-    format!("{first}{c}")
-}
-
-/// An ID with a correct check character and an unknown region (99xxxx).
-fn id_bad_region(rng: &mut Rng) -> String {
-    let first = format!("99{}{}{}", rng.digits(4), birth(rng), rng.digits(3));
-    let c = check_char(&first);
-    format!("{first}{c}")
-}
-
-fn mobile(rng: &mut Rng) -> String {
-    format!("{}{}", rng.pick(&SEGMENTS), rng.digits(8))
-}
-
-fn name(rng: &mut Rng) -> String {
-    format!("{}{}", rng.pick(&SURNAMES), rng.pick(&GIVEN))
-}
-
-fn timestamp(rng: &mut Rng) -> String {
-    format!(
-        "2024-03-{:02} {:02}:{:02}:{:02}",
-        1 + rng.below(28),
-        rng.below(24),
-        rng.below(60),
-        rng.below(60)
-    )
-}
-
-/// Ground truth rows: (path, line, detector, value).
-type Truth = Vec<(String, u64, &'static str, String)>;
-
-/// A labelled file under construction.
-struct Labelled {
-    path: String,
-    text: String,
-    line: u64,
-    truth: Truth,
-}
-
-impl Labelled {
-    fn new(path: &str) -> Self {
-        Labelled {
-            path: path.to_string(),
-            text: String::new(),
-            line: 0,
-            truth: Vec::new(),
-        }
-    }
-    /// Add a line holding the given (detector, value) findings.
-    fn line(&mut self, text: &str, found: &[(&'static str, &str)]) {
-        self.line += 1;
-        self.text.push_str(text);
-        self.text.push('\n');
-        for (d, v) in found {
-            self.truth
-                .push((self.path.clone(), self.line, d, v.to_string()));
-        }
-    }
-}
+use synth::*;
 
 fn customers(rng: &mut Rng, path: &str) -> Labelled {
     let mut f = Labelled::new(path);
@@ -397,12 +267,8 @@ fn fixtures(dir: &Path, expected: &Path) {
     truth.extend(bin_truth);
 
     truth.sort();
-    let mut out = String::from("path,line,detector,value\n");
-    for (p, l, d, v) in &truth {
-        writeln!(out, "{p},{l},{d},{v}").expect("write to string");
-    }
     fs::create_dir_all(expected.parent().unwrap_or(Path::new("."))).expect("create folder");
-    fs::write(expected, out).expect("write expected findings");
+    fs::write(expected, truth_csv(&truth)).expect("write expected findings");
     eprintln!(
         "wrote {} labelled findings to {}",
         truth.len(),
@@ -555,8 +421,14 @@ fn main() {
         ["fixtures", dir, expected] => fixtures(&PathBuf::from(dir), &PathBuf::from(expected)),
         ["bench", dir, mib] => bench(&PathBuf::from(dir), mib.parse().expect("size in MiB")),
         ["bench", dir] => bench(&PathBuf::from(dir), 256),
+        ["accuracy", dir, rows] => {
+            let dir = PathBuf::from(dir);
+            let truth = accuracy_corpus(&dir, rows.parse().expect("rows per file"));
+            fs::write(dir.join("truth.csv"), truth_csv(&truth)).expect("write truth");
+            eprintln!("wrote {} labelled values to {}", truth.len(), dir.display());
+        }
         _ => {
-            eprintln!("usage: gen fixtures DIR EXPECTED.csv | gen bench DIR [MIB]");
+            eprintln!("usage: gen fixtures DIR EXPECTED.csv | gen bench DIR [MIB] | gen accuracy DIR ROWS");
             std::process::exit(2);
         }
     }

@@ -175,8 +175,8 @@ pub struct Patterns {
     pub mobile_segments: Vec<String>,
     /// Landline area codes with their leading 0.
     pub area_codes: Vec<String>,
-    /// Card issuer prefixes with their length range.
-    pub card_bins: Vec<(String, u8, u8)>,
+    /// Card issuer prefixes with their allowed lengths (bit mask).
+    pub card_bins: Vec<(String, u32)>,
     /// IMEI reporting-body identifiers (two digits).
     pub imei_prefixes: Vec<String>,
     /// Chinese mobile network codes (two digits).
@@ -232,8 +232,9 @@ pub fn parse_digit_codes(
     Ok(rows)
 }
 
-/// Parse `card-bins.csv`: prefix, network, lengths (`16`, `16-19`).
-pub fn parse_card_bins(text: &str, origin: &str) -> Result<Vec<(String, u8, u8)>, PatternError> {
+/// Parse `card-bins.csv`: prefix, network, lengths (`16`, `16-19`, `16|19`).
+/// Lengths become a bit mask (bit N set: N digits allowed).
+pub fn parse_card_bins(text: &str, origin: &str) -> Result<Vec<(String, u32)>, PatternError> {
     let prefixes = parse_digit_codes(text, origin, &[1, 2, 3, 4, 5, 6])?;
     let lengths = column(text, origin, 2)?;
     prefixes
@@ -245,25 +246,29 @@ pub fn parse_card_bins(text: &str, origin: &str) -> Result<Vec<(String, u8, u8)>
                 invalid(
                     origin,
                     format!(
-                        "row {}: lengths `{l}` are not `N` or `N-M` within 12-19",
+                        "row {}: lengths `{l}` are not `N`, `N-M` or `N|M` within 12-19",
                         i + 2
                     ),
                 )
             };
-            let (lo, hi) = match l.split_once('-') {
-                Some((a, b)) => (
-                    a.parse::<u8>().map_err(|_| bad())?,
-                    b.parse::<u8>().map_err(|_| bad())?,
-                ),
-                None => {
-                    let n = l.parse::<u8>().map_err(|_| bad())?;
-                    (n, n)
+            let mut mask = 0u32;
+            for part in l.split('|') {
+                let (lo, hi) = match part.split_once('-') {
+                    Some((a, b)) => (
+                        a.parse::<u32>().map_err(|_| bad())?,
+                        b.parse::<u32>().map_err(|_| bad())?,
+                    ),
+                    None => {
+                        let n = part.parse::<u32>().map_err(|_| bad())?;
+                        (n, n)
+                    }
+                };
+                if !(12..=19).contains(&lo) || !(lo..=19).contains(&hi) {
+                    return Err(bad());
                 }
-            };
-            if !(12..=19).contains(&lo) || !(lo..=19).contains(&hi) {
-                return Err(bad());
+                (lo..=hi).for_each(|n| mask |= 1 << n);
             }
-            Ok((p, lo, hi))
+            Ok((p, mask))
         })
         .collect()
 }

@@ -11,3 +11,7 @@ mod chunks;
 mod report;
 // Exit codes and fatal errors.
 mod exit_codes;
+// Synthetic values and the labelled accuracy corpus (shared with examples/gen.rs).
+mod synth;
+// Precision and recall per detector on the accuracy corpus.
+mod accuracy;

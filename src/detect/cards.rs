@@ -10,21 +10,22 @@ use super::checksum::luhn_valid;
 /// Issuer prefixes with their allowed lengths.
 #[derive(Debug)]
 pub struct CardBins {
-    bins: Vec<(String, u8, u8)>,
+    bins: Vec<(String, u32)>,
 }
 
 impl CardBins {
-    /// Build from (prefix, min length, max length).
-    pub fn new(bins: Vec<(String, u8, u8)>) -> Self {
+    /// Build from (prefix, mask of allowed lengths: bit N for N digits).
+    pub fn new(bins: Vec<(String, u32)>) -> Self {
         CardBins { bins }
     }
 
     /// Whether `d` is a bank card number: known prefix and length, Luhn.
     pub fn is_bank_card(&self, d: &[u8]) -> bool {
         (16..=19).contains(&d.len())
-            && self.bins.iter().any(|(p, lo, hi)| {
-                d.starts_with(p.as_bytes()) && (*lo as usize..=*hi as usize).contains(&d.len())
-            })
+            && self
+                .bins
+                .iter()
+                .any(|(p, lengths)| d.starts_with(p.as_bytes()) && lengths & (1 << d.len()) != 0)
             && luhn_valid(d)
     }
 }
@@ -143,10 +144,11 @@ mod tests {
 
     #[test]
     fn bank_cards() {
+        let range = |lo: u32, hi: u32| (lo..=hi).fold(0, |m, n| m | 1 << n);
         let bins = CardBins::new(vec![
-            ("62".into(), 16, 19),
-            ("4".into(), 16, 19),
-            ("9558".into(), 19, 19),
+            ("62".into(), range(16, 19)),
+            ("4".into(), range(16, 16) | range(19, 19)),
+            ("9558".into(), range(19, 19)),
         ]);
         assert!(bins.is_bank_card(b"6222021234567894"));
         assert!(bins.is_bank_card(b"6228480012345678903"));
@@ -161,6 +163,14 @@ mod tests {
             "9558 cards have 19 digits"
         );
         assert!(!bins.is_bank_card(b"411111111111"), "too short");
+        assert!(
+            !bins.is_bank_card(b"411111111111111113"),
+            "Visa has no 18-digit cards"
+        );
+        assert!(
+            !bins.is_bank_card(b"411111111111111113"),
+            "Visa has no 18-digit cards"
+        );
     }
 
     #[test]

@@ -599,7 +599,12 @@ impl Registry {
                 {
                     push(DetectorId::CnResidentId, s..e, run, false, Medium);
                 }
-                if self.bins.is_bank_card(run) {
+                // An ID-shaped number (known region, real birth date) whose
+                // check character is wrong is a mistyped ID, not a card.
+                let id_shaped = regions.contains(&run[..6])
+                    && resident_id::parse_digits(&run[6..14])
+                        .is_some_and(|d| resident_id::is_birth_date(d, today));
+                if !id_shaped && self.bins.is_bank_card(run) {
                     push(DetectorId::BankCard, s..e, run, false, Medium);
                 }
             }

@@ -1,0 +1,486 @@
+//! Synthetic data shared by the fixture and corpus generator
+//! (`examples/gen.rs`) and the accuracy test: a seeded PRNG, generators of
+//! valid values with their own check-digit code (independent of leakscan's),
+//! hard negatives, and a labelled accuracy corpus with its ground truth.
+//!
+//! Every number is made up here from a seed; nothing is copied from anywhere.
+
+#![allow(dead_code)] // each includer uses a different part
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// splitmix64: small, fast, deterministic.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+    pub fn digits(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
+    }
+}
+
+/// Region codes known to be in GB/T 2260 (checked against patterns/region-codes.csv).
+pub const REGIONS: [&str; 8] = [
+    "110101", "110102", "310115", "320102", "330106", "440305", "510107", "420102",
+];
+/// Allocated mobile segments.
+pub const SEGMENTS: [&str; 10] = [
+    "138", "139", "150", "186", "177", "199", "135", "158", "189", "166",
+];
+pub const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄"];
+pub const GIVEN: [&str; 8] = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋"];
+
+pub fn check_char(first17: &str) -> char {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    b"10X98765432"[(sum % 11) as usize] as char
+}
+
+pub fn birth(rng: &mut Rng) -> String {
+    let y = 1950 + rng.below(56);
+    let m = 1 + rng.below(12);
+    let d = 1 + rng.below(28);
+    format!("{y:04}{m:02}{d:02}")
+}
+
+pub fn id18(rng: &mut Rng) -> String {
+    let first = format!("{}{}{}", rng.pick(&REGIONS), birth(rng), rng.digits(3));
+    let c = check_char(&first);
+    format!("{first}{c}")
+}
+
+/// An ID with every rule right except the check character.
+pub fn id_bad_check(rng: &mut Rng) -> String {
+    let good = id18(rng);
+    let c = good.as_bytes()[17];
+    let wrong = if c == b'0' { '1' } else { '0' };
+    format!("{}{wrong}", &good[..17])
+}
+
+/// An ID with a correct check character for an impossible date (30 February).
+pub fn id_bad_date(rng: &mut Rng) -> String {
+    let first = format!(
+        "{}{}0230{}",
+        rng.pick(&REGIONS),
+        1960 + rng.below(40),
+        rng.digits(3)
+    );
+    let c = check_char(&first);
+    format!("{first}{c}")
+}
+
+/// An ID with a correct check character and an unknown region (99xxxx).
+pub fn id_bad_region(rng: &mut Rng) -> String {
+    let first = format!("99{}{}{}", rng.digits(4), birth(rng), rng.digits(3));
+    let c = check_char(&first);
+    format!("{first}{c}")
+}
+
+pub fn mobile(rng: &mut Rng) -> String {
+    format!("{}{}", rng.pick(&SEGMENTS), rng.digits(8))
+}
+
+pub fn name(rng: &mut Rng) -> String {
+    format!("{}{}", rng.pick(&SURNAMES), rng.pick(&GIVEN))
+}
+
+pub fn timestamp(rng: &mut Rng) -> String {
+    format!(
+        "2024-03-{:02} {:02}:{:02}:{:02}",
+        1 + rng.below(28),
+        rng.below(24),
+        rng.below(60),
+        rng.below(60)
+    )
+}
+
+/// Ground truth rows: (path, line, detector, value).
+pub type Truth = Vec<(String, u64, &'static str, String)>;
+
+/// A labelled text file under construction.
+pub struct Labelled {
+    pub path: String,
+    pub text: String,
+    pub line: u64,
+    pub truth: Truth,
+}
+
+impl Labelled {
+    pub fn new(path: &str) -> Self {
+        Labelled {
+            path: path.to_string(),
+            text: String::new(),
+            line: 0,
+            truth: Vec::new(),
+        }
+    }
+
+    /// Add a line holding the given (detector, value) findings.
+    pub fn line(&mut self, text: &str, found: &[(&'static str, &str)]) {
+        self.line += 1;
+        self.text.push_str(text);
+        self.text.push('\n');
+        for (d, v) in found {
+            self.truth
+                .push((self.path.clone(), self.line, d, v.to_string()));
+        }
+    }
+}
+
+/// Append the Luhn check digit to `body`.
+pub fn luhn_complete(body: &str) -> String {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+/// Replace the last digit with a different one (breaks any check digit).
+pub fn break_last(v: &str) -> String {
+    let last = v.as_bytes()[v.len() - 1];
+    let other = if last == b'0' { '1' } else { '0' };
+    format!("{}{other}", &v[..v.len() - 1])
+}
+
+pub fn bank_card(rng: &mut Rng) -> String {
+    match rng.below(3) {
+        0 => luhn_complete(&format!("622202{}", rng.digits(9))),
+        1 => luhn_complete(&format!("622848{}", rng.digits(12))),
+        _ => luhn_complete(&format!("4{}", rng.digits(14))),
+    }
+}
+
+pub fn imsi(rng: &mut Rng) -> String {
+    format!(
+        "460{}{}",
+        rng.pick(&["00", "01", "02", "03", "07", "11"]),
+        rng.digits(10)
+    )
+}
+
+pub fn imei(rng: &mut Rng) -> String {
+    luhn_complete(&format!("{}{}", rng.pick(&["35", "86"]), rng.digits(12)))
+}
+
+pub fn iccid(rng: &mut Rng) -> String {
+    let body = format!(
+        "8986{}{}",
+        rng.pick(&["00", "01", "03", "11"]),
+        rng.digits(12)
+    );
+    if rng.below(2) == 0 {
+        luhn_complete(&body)
+    } else {
+        luhn_complete(&format!("{body}{}", rng.digits(1)))
+    }
+}
+
+/// A unified social credit code with a GB 32100 check character.
+pub fn uscc(rng: &mut Rng) -> String {
+    const C: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const W: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let mut s = format!("91{}", rng.pick(&REGIONS));
+    for _ in 0..9 {
+        s.push(char::from(C[rng.below(31) as usize]));
+    }
+    let sum: u32 = s
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| C.iter().position(|&c| c == b).unwrap_or(0) as u32 * w)
+        .sum();
+    s.push(char::from(C[((31 - sum % 31) % 31) as usize]));
+    s
+}
+
+pub fn passport(rng: &mut Rng) -> String {
+    format!("{}{}", rng.pick(&["E", "G"]), rng.digits(8))
+}
+
+pub fn permit(rng: &mut Rng) -> String {
+    format!("{}{}", rng.pick(&["H", "M"]), rng.digits(8))
+}
+
+pub fn email(rng: &mut Rng) -> String {
+    let users = ["zhangwei", "li.na", "wang_fang", "liu.yang88", "chen.jing"];
+    let domains = ["example.com", "mail.example.cn", "corp.example.net"];
+    format!(
+        "{}{}@{}",
+        rng.pick(&users),
+        rng.below(1000),
+        rng.pick(&domains)
+    )
+}
+
+/// A landline (national form) and its display in one of several formats.
+pub fn landline(rng: &mut Rng) -> (String, String) {
+    let (area, local) = match rng.below(3) {
+        0 => ("010", format!("6{}", rng.digits(7))),
+        1 => ("021", format!("5{}", rng.digits(7))),
+        _ => ("0755", format!("8{}", rng.digits(7))),
+    };
+    let shown = match rng.below(3) {
+        0 => format!("{area}-{local}"),
+        1 => format!("({area}) {} {}", &local[..4], &local[4..]),
+        _ => format!("+86 {} {} {}", &area[1..], &local[..4], &local[4..]),
+    };
+    (format!("{area}{local}"), shown)
+}
+
+/// A hard negative line: nothing in it is personal data.
+pub fn negative_line(rng: &mut Rng) -> String {
+    match rng.below(18) {
+        0 => format!("order={} status=paid", rng.digits(25)),
+        1 => format!(
+            "ts={} elapsed={}ms",
+            20_240_301_000_000u64 + rng.below(100_000_000),
+            rng.below(999)
+        ),
+        2 => format!("wrong check: {}", id_bad_check(rng)),
+        3 => format!("impossible date: {}", id_bad_date(rng)),
+        4 => format!("unknown region: {}", id_bad_region(rng)),
+        5 => format!("card failing Luhn: {}", break_last(&bank_card(rng))),
+        6 => format!("iccid failing Luhn: {}", break_last(&iccid(rng))),
+        7 => format!("hotline 10086 / 10010 / 95588 / 400-810-{}", rng.digits(4)),
+        8 => format!(
+            "uuid {:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+            rng.next() as u32,
+            rng.below(65536),
+            rng.below(4096),
+            rng.below(4096),
+            rng.next() & 0xFFFF_FFFF_FFFF
+        ),
+        9 => format!(
+            "sha1 {:016x}{:016x}{:08x}",
+            rng.next(),
+            rng.next(),
+            rng.next() as u32
+        ),
+        10 => format!("unallocated 120{} 100{}", rng.digits(8), rng.digits(8)),
+        11 => format!("imsi=46099{} (unknown network)", rng.digits(10)),
+        12 => format!("IMEI:{} (bad check digit)", break_last(&imei(rng))),
+        13 => format!("ref E{} code G{}", rng.digits(8), rng.digits(8)),
+        14 => "mail user@localhost or a@b or name@.com".to_string(),
+        15 => format!("tel 0900-{} (no such area code)", rng.digits(7)),
+        16 => {
+            let u = uscc(rng);
+            let bad = if u.ends_with('0') {
+                format!("{}1", &u[..17])
+            } else {
+                format!("{}0", &u[..17])
+            };
+            format!("credit code {bad} (bad check character)")
+        }
+        _ => format!("glued ORD{}X and no{}", mobile(rng), id18(rng)),
+    }
+}
+
+/// Write the labelled accuracy corpus under `dir`: customer exports (UTF-8
+/// and GBK), a device table, a CDR table, a log, NDJSON events and a prose
+/// report in UTF-16LE, each mixed with hard negatives. Returns the truth.
+pub fn accuracy_corpus(dir: &Path, rows: usize) -> Truth {
+    let mut rng = Rng(77);
+    let mut truth = Truth::new();
+    let mut files: Vec<(Labelled, &str)> = Vec::new();
+
+    let mut c = Labelled::new("exports/customers.csv");
+    c.line(
+        "客户姓名,证件号码,手机号码,固定电话,银行卡号,邮箱,订单号,备注",
+        &[],
+    );
+    for _ in 0..rows {
+        let (id, m, card, mail) = (
+            id18(&mut rng),
+            mobile(&mut rng),
+            bank_card(&mut rng),
+            email(&mut rng),
+        );
+        let (land, land_shown) = landline(&mut rng);
+        let order = format!("2024{}", rng.digits(16));
+        let note = negative_line(&mut rng).replace(',', ";");
+        c.line(
+            &format!(
+                "{},{id},{m},{land_shown},{card},{mail},{order},{note}",
+                name(&mut rng)
+            ),
+            &[
+                ("cn_resident_id", &id),
+                ("cn_mobile", &m),
+                ("cn_landline", &land),
+                ("bank_card", &card),
+                ("email", &mail),
+            ],
+        );
+    }
+    let mut g = Labelled::new("exports/customers_gbk.csv");
+    g.text = c.text.clone();
+    g.truth = c
+        .truth
+        .iter()
+        .map(|t| (g.path.clone(), t.1, t.2, t.3.clone()))
+        .collect();
+    files.push((c, "utf-8"));
+    files.push((g, "gbk"));
+
+    let mut dev = Labelled::new("exports/devices.tsv");
+    dev.line("msisdn\timsi\timei\ticcid\tserial_no", &[]);
+    for _ in 0..rows {
+        let (m, s, e, cc) = (
+            mobile(&mut rng),
+            imsi(&mut rng),
+            imei(&mut rng),
+            iccid(&mut rng),
+        );
+        let serial = rng.digits(15);
+        dev.line(
+            &format!("{m}\t{s}\t{e}\t{cc}\t{serial}"),
+            &[
+                ("cn_mobile", &m),
+                ("imsi", &s),
+                ("imei", &e),
+                ("iccid", &cc),
+            ],
+        );
+    }
+    files.push((dev, "utf-8"));
+
+    let mut cdr = Labelled::new("cdr/202403.csv");
+    cdr.line("主叫号码,被叫号码,开始时间,通话时长,基站", &[]);
+    for _ in 0..rows {
+        let (a, b, t) = (mobile(&mut rng), mobile(&mut rng), timestamp(&mut rng));
+        let rec = format!("{a}|{b}|{t}");
+        cdr.line(
+            &format!("{a},{b},{t},{},{}", rng.below(3600), rng.digits(9)),
+            &[("cn_mobile", &a), ("cn_mobile", &b), ("cdr_record", &rec)],
+        );
+    }
+    files.push((cdr, "utf-8"));
+
+    let mut log = Labelled::new("logs/app.log");
+    for i in 0..rows * 2 {
+        let t = timestamp(&mut rng);
+        match i % 6 {
+            0 => {
+                let m = mobile(&mut rng);
+                let shown = format!("+86 {} {} {}", &m[..3], &m[3..7], &m[7..]);
+                log.line(
+                    &format!("{t} INFO login msisdn={shown} ok"),
+                    &[("cn_mobile", &m)],
+                );
+            }
+            1 => {
+                let (a, b) = (mobile(&mut rng), mobile(&mut rng));
+                let rec = format!("{a}|{b}|{t}");
+                log.line(
+                    &format!(
+                        "{t} CDR calling={a} called={b} duration={}s",
+                        rng.below(600)
+                    ),
+                    &[("cn_mobile", &a), ("cn_mobile", &b), ("cdr_record", &rec)],
+                );
+            }
+            2 => {
+                let id = id18(&mut rng);
+                let spaced = format!("{} {} {}", &id[..6], &id[6..14], &id[14..]);
+                log.line(
+                    &format!("{t} INFO kyc id_no={spaced} passed"),
+                    &[("cn_resident_id", &id)],
+                );
+            }
+            3 => {
+                let e = imei(&mut rng);
+                log.line(&format!("{t} INFO attach IMEI:{e}"), &[("imei", &e)]);
+            }
+            _ => log.line(&format!("{t} DEBUG {}", negative_line(&mut rng)), &[]),
+        }
+    }
+    files.push((log, "utf-8"));
+
+    let mut ev = Labelled::new("events/kyc.ndjson");
+    for _ in 0..rows {
+        let (id, p, u) = (id18(&mut rng), passport(&mut rng), uscc(&mut rng));
+        let fake = id18(&mut rng);
+        ev.line(
+            &format!("{{\"id_card\":\"{id}\",\"passport_no\":\"{p}\",\"credit_code\":\"{u}\",\"order_no\":\"{fake}\"}}"),
+            &[("cn_resident_id", &id), ("cn_passport", &p), ("uscc", &u)],
+        );
+    }
+    files.push((ev, "utf-8"));
+
+    let mut prose = Labelled::new("reports/自查报告.txt");
+    for _ in 0..rows {
+        let (id, m, pm) = (id18(&mut rng), mobile(&mut rng), permit(&mut rng));
+        let full_width: String = m
+            .chars()
+            .map(|c| char::from_u32(c as u32 - 0x30 + 0xFF10).unwrap_or(c))
+            .collect();
+        prose.line(
+            &format!("经查，客户{}（公民身份号码{id}，手机{full_width}）持港澳居民来往内地通行证{pm}办理业务。", name(&mut rng)),
+            &[("cn_resident_id", &id), ("cn_mobile", &m), ("cn_travel_permit", &pm)],
+        );
+        prose.line(&format!("备注：{}。", negative_line(&mut rng)), &[]);
+    }
+    files.push((prose, "utf-16le"));
+
+    for (f, encoding) in files {
+        let bytes = match encoding {
+            "gbk" => encoding_rs::GB18030.encode(&f.text).0.into_owned(),
+            "utf-16le" => {
+                let mut b = vec![0xFF, 0xFE];
+                b.extend(f.text.encode_utf16().flat_map(u16::to_le_bytes));
+                b
+            }
+            _ => f.text.clone().into_bytes(),
+        };
+        let path = dir.join(&f.path);
+        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create folder");
+        std::fs::write(&path, bytes).expect("write corpus file");
+        truth.extend(f.truth);
+    }
+    truth.sort();
+    truth
+}
+
+/// The truth as CSV text (`path,line,detector,value`).
+pub fn truth_csv(truth: &Truth) -> String {
+    let mut out = String::from("path,line,detector,value\n");
+    for (p, l, d, v) in truth {
+        let _ = writeln!(out, "{p},{l},{d},{v}");
+    }
+    out
+}
