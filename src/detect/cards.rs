@@ -113,29 +113,69 @@ fn run_end(t: &[u8], from: usize) -> usize {
     from + t[from..].iter().take_while(|b| b.is_ascii_digit()).count()
 }
 
-/// Digit groups joined by one repeated separator (`-` or space) starting at
-/// `s`: `(end, digits, group lengths)`. Stops before a letter-glued end.
-pub fn digit_groups(t: &[u8], s: usize, max_groups: usize) -> Option<(usize, Vec<u8>, Vec<usize>)> {
-    let mut end = run_end(t, s);
-    let mut digits = t[s..end].to_vec();
-    let mut lens = vec![end - s];
-    let sep = *t.get(end)?;
-    if sep != b' ' && sep != b'-' {
+/// Digit groups joined by one repeated separator (`-` or space), read
+/// without allocating: at most 5 groups and 24 digits.
+#[derive(Debug, Clone, Copy)]
+pub struct DigitGroups {
+    /// One past the last digit.
+    pub end: usize,
+    digits: [u8; 24],
+    len: usize,
+    lens: [usize; 5],
+    groups: usize,
+}
+
+impl DigitGroups {
+    /// The digits without separators.
+    pub fn digits(&self) -> &[u8] {
+        &self.digits[..self.len]
+    }
+
+    /// The length of each group.
+    pub fn lens(&self) -> &[usize] {
+        &self.lens[..self.groups]
+    }
+}
+
+/// Read at least two digit groups starting at `s`; `None` when the token is
+/// glued to a letter or digit at its end, or longer than 5 groups or 24 digits.
+pub fn digit_groups(t: &[u8], s: usize) -> Option<DigitGroups> {
+    let mut g = DigitGroups {
+        end: s,
+        digits: [0; 24],
+        len: 0,
+        lens: [0; 5],
+        groups: 0,
+    };
+    let mut at = s;
+    let mut sep = None;
+    loop {
+        let e = run_end(t, at);
+        let n = e - at;
+        if n == 0 || g.groups == 5 || g.len + n > 24 {
+            return None;
+        }
+        g.digits[g.len..g.len + n].copy_from_slice(&t[at..e]);
+        g.len += n;
+        g.lens[g.groups] = n;
+        g.groups += 1;
+        g.end = e;
+        match t.get(e).copied() {
+            Some(c)
+                if (c == b' ' || c == b'-')
+                    && sep.is_none_or(|s| s == c)
+                    && t.get(e + 1).is_some_and(u8::is_ascii_digit) =>
+            {
+                sep = Some(c);
+                at = e + 1;
+            }
+            _ => break,
+        }
+    }
+    if t.get(g.end).is_some_and(u8::is_ascii_alphanumeric) || g.groups < 2 {
         return None;
     }
-    while lens.len() < max_groups
-        && t.get(end) == Some(&sep)
-        && t.get(end + 1).is_some_and(u8::is_ascii_digit)
-    {
-        let e = run_end(t, end + 1);
-        digits.extend_from_slice(&t[end + 1..e]);
-        lens.push(e - end - 1);
-        end = e;
-    }
-    if t.get(end).is_some_and(u8::is_ascii_alphanumeric) {
-        return None;
-    }
-    (lens.len() > 1).then_some((end, digits, lens))
+    Some(g)
 }
 
 #[cfg(test)]
@@ -210,13 +250,20 @@ mod tests {
 
     #[test]
     fn groups() {
-        let (end, d, lens) = digit_groups(b"6222 0212 3456 7894 x", 0, 5).unwrap();
+        let g = digit_groups(b"6222 0212 3456 7894 x", 0).unwrap();
         assert_eq!(
-            (end, d.as_slice(), lens.as_slice()),
+            (g.end, g.digits(), g.lens()),
             (19, &b"6222021234567894"[..], &[4, 4, 4, 4][..])
         );
-        assert!(digit_groups(b"35-209900-176148-1", 0, 4).is_some());
-        assert!(digit_groups(b"6222 0212a", 0, 5).is_none());
-        assert!(digit_groups(b"6222", 0, 5).is_none());
+        let g = digit_groups(b"35-209900-176148-1", 0).unwrap();
+        assert_eq!(g.lens(), [2, 6, 6, 1]);
+        let g = digit_groups(b"6222-0212 3456", 0).unwrap();
+        assert_eq!(g.lens(), [4, 4], "a different separator ends the token");
+        assert!(digit_groups(b"6222 0212a", 0).is_none());
+        assert!(digit_groups(b"6222", 0).is_none());
+        assert!(
+            digit_groups(b"1 2 3 4 5 6", 0).is_none(),
+            "more than 5 groups"
+        );
     }
 }

@@ -570,7 +570,20 @@ impl Registry {
             return;
         }
         // Grouped forms: 110101 19900307 123X, 6222 0212 3456 7894, 35-209900-176148-1.
-        if matches!(next, Some(b' ' | b'-')) {
+        let next_run = || {
+            let from = e + 1;
+            t.get(from..).map_or(0, |rest| {
+                rest.iter().take_while(|b| b.is_ascii_digit()).count()
+            })
+        };
+        let grouped = matches!(next, Some(b' ' | b'-'))
+            && match run.len() {
+                2 => next_run() == 6,
+                4 => next_run() == 4,
+                6 => matches!(next_run(), 4 | 8 | 10..=13),
+                _ => false,
+            };
+        if grouped {
             if run.len() == 6 && next == Some(b' ') {
                 if let Some((end, id)) = resident_id::spaced_id(t, s) {
                     if resident_id::is_valid_id18(&id, regions, today) {
@@ -578,17 +591,18 @@ impl Registry {
                     }
                 }
             }
-            if let Some((end, d, lens)) = cards::digit_groups(t, s, 5) {
+            if let Some(g) = cards::digit_groups(t, s) {
+                let lens = g.lens();
                 let last = lens[lens.len() - 1];
                 let fours = lens[0] == 4
                     && lens[..lens.len() - 1].iter().all(|&l| l == 4)
                     && (1..=4).contains(&last);
                 let six = lens.len() == 2 && lens[0] == 6;
-                if (fours || six) && self.bins.is_bank_card(&d) {
-                    push(DetectorId::BankCard, s..end, &d, false, Medium);
+                if (fours || six) && self.bins.is_bank_card(g.digits()) {
+                    push(DetectorId::BankCard, s..g.end, g.digits(), false, Medium);
                 }
-                if lens == [2, 6, 6, 1] && self.imei_prefixes.is_imei(&d) {
-                    push(DetectorId::Imei, s..end, &d, false, Medium);
+                if lens == [2, 6, 6, 1] && self.imei_prefixes.is_imei(g.digits()) {
+                    push(DetectorId::Imei, s..g.end, g.digits(), false, Medium);
                 }
             }
         }
@@ -634,25 +648,30 @@ impl Registry {
             }
             _ => {}
         }
-        if let Some(tok) = mobile::parse_mobile(t, s) {
-            if self.segments.is_allocated_segment(&tok.digits) {
+        let first = run[0];
+        if first == b'1' || run.starts_with(b"86") || run.starts_with(b"0086") {
+            if let Some(tok) = mobile::parse_mobile(t, s) {
+                if self.segments.is_allocated_segment(&tok.digits) {
+                    push(
+                        DetectorId::CnMobile,
+                        tok.start..tok.end,
+                        &tok.digits,
+                        false,
+                        Medium,
+                    );
+                }
+            }
+        }
+        if first == b'0' || run == b"86" {
+            if let Some(tok) = self.area_codes.parse(t, s) {
                 push(
-                    DetectorId::CnMobile,
+                    DetectorId::CnLandline,
                     tok.start..tok.end,
-                    &tok.digits,
-                    false,
+                    tok.digits.as_bytes(),
+                    !tok.formatted,
                     Medium,
                 );
             }
-        }
-        if let Some(tok) = self.area_codes.parse(t, s) {
-            push(
-                DetectorId::CnLandline,
-                tok.start..tok.end,
-                tok.digits.as_bytes(),
-                !tok.formatted,
-                Medium,
-            );
         }
     }
 }

@@ -68,7 +68,14 @@ pub struct ReadStats {
 pub struct TextReader<R> {
     inner: R,
     head: Vec<u8>,
+    complete: bool,
+    /// UTF-8 is validated and copied (no decoder, no zero-filled output).
+    utf8: bool,
+    /// Incomplete UTF-8 sequence at the end of the previous chunk.
+    carry: Vec<u8>,
     decoder: Option<Decoder>,
+    /// Decoder output, reused across chunks.
+    scratch: Vec<u8>,
     chunk: usize,
     line_limit: usize,
     buf: Vec<u8>,
@@ -76,20 +83,29 @@ pub struct TextReader<R> {
 }
 
 impl<R: Read> TextReader<R> {
-    /// `head` holds bytes already read from `inner` (after any BOM) and
-    /// `head_len` how many raw bytes that was; `encoding` is `None` for binary data.
+    /// `head` holds bytes already read from `inner` (after any BOM),
+    /// `head_len` how many raw bytes that was and `complete` whether that was
+    /// the whole file; `encoding` is `None` for binary data.
     pub fn new(
         inner: R,
         head: Vec<u8>,
         head_len: u64,
+        complete: bool,
         encoding: Option<&'static Encoding>,
         chunk: usize,
     ) -> Self {
         let chunk = chunk.max(1);
+        let utf8 = encoding == Some(encoding_rs::UTF_8);
         TextReader {
             inner,
             head,
-            decoder: encoding.map(Encoding::new_decoder_without_bom_handling),
+            complete,
+            utf8,
+            carry: Vec::new(),
+            decoder: encoding
+                .filter(|_| !utf8)
+                .map(Encoding::new_decoder_without_bom_handling),
+            scratch: Vec::new(),
             chunk,
             line_limit: chunk.max(MIN_LINE_LIMIT),
             buf: Vec::new(),
@@ -103,20 +119,26 @@ impl<R: Read> TextReader<R> {
     /// Call `f` for every line (or window of an over-long line), in order.
     /// An I/O error ends the reading; segments already handed out stay valid.
     pub fn for_each_segment(mut self, mut f: impl FnMut(Segment<'_>)) -> io::Result<ReadStats> {
-        let binary = self.decoder.is_none();
-        let mut raw = std::mem::take(&mut self.head);
-        let mut eof = false;
+        let binary = self.decoder.is_none() && !self.utf8;
+        let head = std::mem::take(&mut self.head);
+        let mut raw: Vec<u8> = Vec::new();
+        let mut first = true;
+        let mut eof;
         let (mut line, mut chars_before, mut own_from) = (1u64, 0u64, 0usize);
         loop {
-            if raw.is_empty() {
-                raw.resize(self.chunk, 0);
+            if first {
+                first = false;
+                eof = self.complete;
+                self.decode(&head, eof);
+            } else {
+                if raw.is_empty() {
+                    raw = vec![0; self.chunk];
+                }
                 let n = read_some(&mut self.inner, &mut raw)?;
-                raw.truncate(n);
                 self.stats.bytes += n as u64;
                 eof = n == 0;
+                self.decode(&raw[..n], eof);
             }
-            self.decode(&raw, eof);
-            raw.clear();
             let mut pos = 0;
             while let Some(k) = memchr::memchr(b'\n', &self.buf[pos..]) {
                 let text = strip_cr(&self.buf[pos..pos + k]);
@@ -162,62 +184,121 @@ impl<R: Read> TextReader<R> {
         }
     }
 
-    fn decode(&mut self, mut src: &[u8], last: bool) {
-        let Some(decoder) = &mut self.decoder else {
-            self.buf.extend_from_slice(src);
-            return;
-        };
+    fn decode(&mut self, src: &[u8], last: bool) {
         let start = self.buf.len();
-        loop {
+        if self.utf8 {
+            self.push_utf8(src, last);
+        } else if let Some(decoder) = &mut self.decoder {
             let need = decoder
                 .max_utf8_buffer_length(src.len())
                 .unwrap_or(src.len() * 3 + 16);
-            let old = self.buf.len();
-            self.buf.resize(old + need, 0);
-            let (result, read, written, replaced) =
-                decoder.decode_to_utf8(src, &mut self.buf[old..], last);
-            self.buf.truncate(old + written);
-            self.stats.replaced |= replaced;
-            src = &src[read..];
-            if result == CoderResult::InputEmpty {
-                break;
+            if self.scratch.len() < need {
+                self.scratch.resize(need, 0);
             }
+            let mut src = src;
+            loop {
+                let (result, read, written, replaced) =
+                    decoder.decode_to_utf8(src, &mut self.scratch, last);
+                self.buf.extend_from_slice(&self.scratch[..written]);
+                self.stats.replaced |= replaced;
+                src = &src[read..];
+                if result == CoderResult::InputEmpty {
+                    break;
+                }
+            }
+        } else {
+            self.buf.extend_from_slice(src);
+            return;
         }
         fold_fullwidth(&mut self.buf, start);
     }
+
+    /// Validate and append UTF-8, replacing invalid sequences with U+FFFD and
+    /// holding back a sequence cut by the chunk end.
+    fn push_utf8(&mut self, src: &[u8], last: bool) {
+        let joined;
+        let mut data = src;
+        if !self.carry.is_empty() {
+            let mut j = std::mem::take(&mut self.carry);
+            j.extend_from_slice(src);
+            joined = j;
+            data = &joined;
+        }
+        loop {
+            match std::str::from_utf8(data) {
+                Ok(_) => {
+                    self.buf.extend_from_slice(data);
+                    return;
+                }
+                Err(e) => {
+                    let valid = e.valid_up_to();
+                    self.buf.extend_from_slice(&data[..valid]);
+                    match e.error_len() {
+                        None if !last => {
+                            self.carry = data[valid..].to_vec();
+                            return;
+                        }
+                        None => {
+                            self.buf.extend_from_slice("\u{FFFD}".as_bytes());
+                            self.stats.replaced = true;
+                            return;
+                        }
+                        Some(len) => {
+                            self.buf.extend_from_slice("\u{FFFD}".as_bytes());
+                            self.stats.replaced = true;
+                            data = &data[valid + len..];
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
-/// Fold full-width forms (U+FF01..U+FF5E: `１３８`, `＋`, `－`, `（`, `：`, `Ｘ`,
-/// `＠`) and the ideographic space (U+3000) in `buf[from..]` to their ASCII
-/// counterparts, in place. One character stays one character, so line and
-/// column numbers are unchanged; values written in full-width digits then
-/// read and normalise exactly like ASCII ones.
+/// Fold the full-width forms that values are written with (digits `１３８`,
+/// letters `Ｅ`/`ｘ`, and `＋ － （ ） ： ＝ ． ＠`) and the ideographic space
+/// (U+3000) in `buf[from..]` to ASCII, in place. One character stays one
+/// character, so line and column numbers are unchanged. Full-width
+/// punctuation that could split fields (`，` `；` `｜`) is left alone.
 pub fn fold_fullwidth(buf: &mut Vec<u8>, from: usize) {
     let Some(first) = memchr::memchr2(0xEF, 0xE3, &buf[from..]) else {
         return;
     };
     let (mut r, mut w) = (from + first, from + first);
-    while r < buf.len() {
-        let b = buf[r];
-        let folded = match (b, buf.get(r + 1), buf.get(r + 2)) {
-            (0xEF, Some(0xBC), Some(&c)) if (0x81..=0xBF).contains(&c) => Some(c - 0x60),
-            (0xEF, Some(0xBD), Some(&c)) if (0x80..=0x9E).contains(&c) => Some(c - 0x20),
-            (0xE3, Some(0x80), Some(0x80)) => Some(b' '),
-            _ => None,
-        };
-        match folded {
+    loop {
+        match fold_at(&buf[r..]) {
             Some(a) => {
                 buf[w] = a;
                 r += 3;
             }
             None => {
-                buf[w] = b;
+                buf[w] = buf[r];
                 r += 1;
             }
         }
         w += 1;
+        let next = memchr::memchr2(0xEF, 0xE3, &buf[r..]).unwrap_or(buf.len() - r);
+        if w != r {
+            buf.copy_within(r..r + next, w);
+        }
+        (r, w) = (r + next, w + next);
+        if r >= buf.len() {
+            break;
+        }
     }
     buf.truncate(w);
+}
+
+/// The ASCII form of the full-width character starting `b`, if folded.
+fn fold_at(b: &[u8]) -> Option<u8> {
+    match *b {
+        [0xEF, 0xBC, c, ..] if matches!(c, 0x90..=0x99 | 0xA0..=0xBA | 0x88 | 0x89 | 0x8B | 0x8D | 0x8E | 0x9A | 0x9D) => {
+            Some(c - 0x60)
+        }
+        [0xEF, 0xBD, c, ..] if (0x81..=0x9A).contains(&c) => Some(c - 0x20),
+        [0xE3, 0x80, 0x80, ..] => Some(b' '),
+        _ => None,
+    }
 }
 
 /// Read once, retrying on `Interrupted`.
@@ -251,7 +332,7 @@ mod tests {
     /// (line, owned text) of every segment of `data` read with chunk `chunk`.
     fn segments(data: &[u8], chunk: usize) -> Vec<(u64, String, bool)> {
         let mut out = Vec::new();
-        TextReader::new(data, Vec::new(), 0, Some(encoding_rs::UTF_8), chunk)
+        TextReader::new(data, Vec::new(), 0, false, Some(encoding_rs::UTF_8), chunk)
             .for_each_segment(|s| {
                 out.push((
                     s.line,
@@ -299,15 +380,22 @@ mod tests {
     fn columns_count_characters_across_windows() {
         let line = format!("{}ZZ", "号".repeat(5000));
         let mut col = None;
-        TextReader::new(line.as_bytes(), Vec::new(), 0, Some(encoding_rs::UTF_8), 64)
-            .for_each_segment(|s| {
-                if let Some(p) = s.text.iter().position(|&b| b == b'Z') {
-                    if s.own.contains(&p) {
-                        col = Some(s.column(p, false));
-                    }
+        TextReader::new(
+            line.as_bytes(),
+            Vec::new(),
+            0,
+            false,
+            Some(encoding_rs::UTF_8),
+            64,
+        )
+        .for_each_segment(|s| {
+            if let Some(p) = s.text.iter().position(|&b| b == b'Z') {
+                if s.own.contains(&p) {
+                    col = Some(s.column(p, false));
                 }
-            })
-            .unwrap();
+            }
+        })
+        .unwrap();
         assert_eq!(col, Some(5001));
     }
 
@@ -324,12 +412,41 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_is_replaced_and_cut_sequences_are_joined() {
+        let mut data = "号码".as_bytes().to_vec();
+        data.insert(3, 0xFF);
+        data.extend_from_slice(b"\n");
+        for chunk in [1, 2, 4, 64] {
+            let mut out = Vec::new();
+            let stats = TextReader::new(
+                &data[..],
+                Vec::new(),
+                0,
+                false,
+                Some(encoding_rs::UTF_8),
+                chunk,
+            )
+            .for_each_segment(|s| out.push(String::from_utf8(s.text.to_vec()).unwrap()))
+            .unwrap();
+            assert_eq!(out, ["号\u{FFFD}码"], "chunk {chunk}");
+            assert!(stats.replaced);
+        }
+    }
+
+    #[test]
     fn gbk_is_decoded_across_chunk_boundaries() {
         let (bytes, _, _) = encoding_rs::GB18030.encode("身份证号码\n手机");
         let mut out = Vec::new();
-        TextReader::new(&bytes[..], Vec::new(), 0, Some(encoding_rs::GB18030), 3)
-            .for_each_segment(|s| out.push(String::from_utf8(s.text.to_vec()).unwrap()))
-            .unwrap();
+        TextReader::new(
+            &bytes[..],
+            Vec::new(),
+            0,
+            false,
+            Some(encoding_rs::GB18030),
+            3,
+        )
+        .for_each_segment(|s| out.push(String::from_utf8(s.text.to_vec()).unwrap()))
+        .unwrap();
         assert_eq!(out, ["身份证号码", "手机"]);
     }
 }

@@ -34,6 +34,7 @@ pub struct Source {
     file: File,
     head: Vec<u8>,
     head_len: u64,
+    complete: bool,
     sniffed: decode::Sniffed,
 }
 
@@ -53,13 +54,15 @@ impl Source {
         }
         let mut head = Vec::with_capacity(HEAD_SIZE);
         (&mut file).take(HEAD_SIZE as u64).read_to_end(&mut head)?;
-        let sniffed = decode::sniff(&head, head.len() < HEAD_SIZE);
+        let complete = head.len() < HEAD_SIZE;
+        let sniffed = decode::sniff(&head, complete);
         let head_len = head.len() as u64;
         head.drain(..sniffed.bom_len);
         Ok(Source {
             file,
             head,
             head_len,
+            complete,
             sniffed,
         })
     }
@@ -80,6 +83,7 @@ impl Source {
             self.file,
             self.head,
             self.head_len,
+            self.complete,
             self.sniffed.encoding,
             chunk,
         )
