@@ -148,6 +148,21 @@ pub struct ScanArgs {
     /// List files without findings in the report's files too.
     #[arg(long)]
     pub all_files: bool,
+    /// Do not scan binary files (database files, dumps) raw for values.
+    #[arg(long)]
+    pub skip_binary: bool,
+    /// Open containers (zip, gzip, tar, office files) nested at most N deep.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub max_depth: u32,
+    /// Stop reading a file's archives after SIZE uncompressed bytes.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16G")]
+    pub max_archive_bytes: u64,
+    /// Treat an archive member compressed more than N:1 as a bomb.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_ratio: u64,
+    /// Largest nested archive, spreadsheet, document or PDF loaded into memory.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64M")]
+    pub max_buffer: u64,
     /// Bytes read per chunk (for testing chunk boundaries).
     #[arg(long, hide = true, default_value_t = DEFAULT_CHUNK_SIZE as u64, value_parser = clap::value_parser!(u64).range(16..))]
     pub chunk_size: u64,
@@ -230,6 +245,11 @@ impl ScanArgs {
             reveal: self.reveal,
             all_files: self.all_files,
             chunk_size: usize::try_from(self.chunk_size).unwrap_or(DEFAULT_CHUNK_SIZE),
+            max_depth: self.max_depth,
+            max_archive_bytes: self.max_archive_bytes,
+            max_ratio: self.max_ratio.max(1),
+            max_buffer: self.max_buffer,
+            skip_binary: self.skip_binary,
             patterns_dir: self.patterns.clone(),
             policy_file: self.policy.clone(),
             bulk_threshold: self.bulk_threshold,

@@ -19,18 +19,19 @@ pub mod exit;
 pub mod extract;
 pub mod options;
 pub mod patterns;
+pub mod pipeline;
 pub mod progress;
 pub mod read;
 pub mod report;
 pub mod walk;
 
-use classify::{FileTally, Policy};
-use detect::{HeaderProfile, Match, Registry};
+use classify::Policy;
+use detect::Registry;
 use options::ScanOptions;
 use patterns::{PatternError, Patterns};
 use rayon::prelude::*;
 use report::{Collector, FileOutcome, ScanInfo, ScanReport};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Instant, SystemTime};
 use thiserror::Error;
@@ -105,14 +106,18 @@ pub fn scan(
     std::thread::scope(|s| {
         let (registry, policy) = (&registry, &policy);
         s.spawn(move || {
+            let pipeline = pipeline::Pipeline {
+                registry,
+                policy,
+                opts,
+            };
             pool.install(|| {
-                entries
-                    .par_bridge()
-                    .for_each_init(Vec::new, |matches, entry| {
-                        let outcome = process(entry, registry, policy, opts, matches);
-                        // The receiver lives until every worker is done.
+                entries.par_bridge().for_each(|entry| {
+                    // The receiver lives until every worker is done.
+                    process(entry, &pipeline, &mut |outcome| {
                         let _ = tx.send(outcome);
                     });
+                });
             });
         });
         for outcome in rx {
@@ -141,120 +146,16 @@ pub fn scan(
     Ok(collector.finish(info, &policy))
 }
 
-fn process(
-    entry: Entry,
-    registry: &Registry,
-    policy: &Policy,
-    opts: &ScanOptions,
-    matches: &mut Vec<Match>,
-) -> FileOutcome {
+fn process(entry: Entry, pipeline: &pipeline::Pipeline<'_>, emit: &mut dyn FnMut(FileOutcome)) {
     match entry {
-        Entry::File { path, display, .. } => {
-            scan_file(&path, display, registry, policy, opts, matches)
-        }
-        Entry::Skipped { display, reason } => FileOutcome::Skipped { display, reason },
-        Entry::Special { display, kind } => FileOutcome::Special { display, kind },
-        Entry::Failed { display, reason } => FileOutcome::Failed {
+        Entry::File { path, display, .. } => pipeline.scan_path(&path, display, emit),
+        Entry::Skipped { display, reason } => emit(FileOutcome::Skipped { display, reason }),
+        Entry::Special { display, kind } => emit(FileOutcome::Special { display, kind }),
+        Entry::Failed { display, reason } => emit(FileOutcome::Failed {
             display,
             kind: "walk",
             reason,
-        },
-    }
-}
-
-/// A header cell or key name, if safe to put in a report: a name holding a
-/// long digit run is data (a file without a header row), never echoed.
-fn safe_field_name(name: &str) -> Option<String> {
-    let mut run = 0;
-    for b in name.bytes() {
-        run = if b.is_ascii_digit() { run + 1 } else { 0 };
-        if run >= 5 {
-            return None;
-        }
-    }
-    Some(name.to_string())
-}
-
-/// Read, extract, detect and classify one file.
-pub fn scan_file(
-    path: &Path,
-    display: String,
-    registry: &Registry,
-    policy: &Policy,
-    opts: &ScanOptions,
-    matches: &mut Vec<Match>,
-) -> FileOutcome {
-    let source = match read::Source::open(path) {
-        Ok(s) => s,
-        Err(read::ReadError::Special(kind)) => return FileOutcome::Special { display, kind },
-        Err(e) => {
-            return FileOutcome::Failed {
-                display,
-                kind: "io",
-                reason: e.to_string(),
-            }
-        }
-    };
-    let binary = source.is_binary();
-    let encoding = source.encoding_label();
-    let mut extractor = extract::Extractor::for_path(path, binary);
-    let mut header: Option<HeaderProfile> = None;
-    let mut names: Vec<String> = Vec::new();
-    let mut tally = FileTally::new(opts.max_findings_per_file);
-    let result = source.into_lines(opts.chunk_size).for_each_segment(|seg| {
-        let mut is_header = false;
-        if seg.line == 1 && seg.whole {
-            if let Some(cells) = extractor.header_names(seg.text) {
-                let profile = registry.header_profile(&cells);
-                let is_table = extractor.is_declared_table() || profile.is_informative();
-                extractor.confirm_table(is_table);
-                if is_table {
-                    is_header = true;
-                    names = cells
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| safe_field_name(c).unwrap_or_else(|| format!("#{}", i + 1)))
-                        .collect();
-                    header = Some(profile);
-                }
-            }
-        }
-        let unit = extractor.unit(seg.text, seg.whole, is_header);
-        registry.scan(&unit, header.as_ref(), matches);
-        if is_header && !matches.is_empty() {
-            // The first row holds data: the file has no header row.
-            header = None;
-            names.clear();
-        }
-        matches.retain(|m| seg.own.contains(&m.span.start) && opts.keeps(m.confidence, m.weak));
-        if matches.is_empty() {
-            return;
-        }
-        tally.add_record(policy, matches, |m| {
-            (
-                seg.line,
-                seg.column(m.span.start, binary),
-                m.field.and_then(|i| names.get(i).cloned()).or_else(|| {
-                    m.key
-                        .clone()
-                        .and_then(|k| safe_field_name(&String::from_utf8_lossy(&seg.text[k])))
-                }),
-            )
-        });
-    });
-    let (bytes, replaced, error) = match result {
-        Ok(stats) => (stats.bytes, stats.replaced, None),
-        Err(e) => (0, false, Some(e.to_string())),
-    };
-    let verdict = tally.verdict(policy);
-    FileOutcome::Scanned {
-        display,
-        encoding,
-        bytes,
-        replaced,
-        tally,
-        verdict,
-        error,
+        }),
     }
 }
 

@@ -36,6 +36,16 @@ pub struct ScanOptions {
     pub all_files: bool,
     /// Bytes read per chunk.
     pub chunk_size: usize,
+    /// Containers nested deeper than this are not opened.
+    pub max_depth: u32,
+    /// Uncompressed bytes read out of the containers of one file.
+    pub max_archive_bytes: u64,
+    /// Compression ratio above which a member is treated as a bomb.
+    pub max_ratio: u64,
+    /// Largest member or document loaded into memory whole.
+    pub max_buffer: u64,
+    /// Do not scan binary data raw.
+    pub skip_binary: bool,
     /// `--patterns DIR`.
     pub patterns_dir: Option<PathBuf>,
     /// `--policy FILE`.
@@ -73,6 +83,11 @@ impl Default for ScanOptions {
             reveal: false,
             all_files: false,
             chunk_size: DEFAULT_CHUNK_SIZE,
+            max_depth: 8,
+            max_archive_bytes: 16 << 30,
+            max_ratio: 200,
+            max_buffer: 64 << 20,
+            skip_binary: false,
             patterns_dir: None,
             policy_file: None,
             bulk_threshold: None,

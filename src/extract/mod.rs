@@ -8,9 +8,14 @@
 //! into several fields and the caller (which knows the column names) confirms
 //! that the header is meaningful.
 //!
-//! Not handled here yet: quoted fields that span lines (each physical line is a
-//! record), spreadsheets and documents.
+//! Spreadsheets (`sheet`), Office documents (`office`), HTML and RTF
+//! (`markup`) and e-mail (`mail`) have their own extractors. Not handled:
+//! quoted CSV fields that span lines (each physical line is a record).
 
+pub mod mail;
+pub mod markup;
+pub mod office;
+pub mod sheet;
 pub mod table;
 
 use std::ops::Range;

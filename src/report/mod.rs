@@ -12,7 +12,7 @@
 //!                 findings_per_tier {core, general, public},
 //!                 findings_per_detector {id: {total, distinct}},
 //!                 files_per_tier {core, general, public} },
-//!   "files":    [ { path, tier, encoding, bytes, findings, listed, not_listed,
+//!   "files":    [ { path, tier, format, encoding, bytes, findings, listed, not_listed,
 //!                   detectors {id: {total, distinct}}, escalations [..], decode_replacements } ],
 //!   "findings": [ { path, line, column, detector, tier, confidence, masked, fingerprint,
 //!                   field?, value? } ],
@@ -27,9 +27,12 @@
 //!   the counts in `files` and `summary` are exact.
 //! * `value` (the normalised value) is present only with `--reveal`.
 //! * `errors` holds every path that could not be read (kind `io`), was not a
-//!   regular file (kind `special`: FIFOs, sockets, devices are never opened) or
-//!   could not be walked (kind `walk`, e.g. a symbolic-link loop). Special
-//!   files count as skipped in the summary, the others as failed.
+//!   regular file (kind `special`: FIFOs, sockets, devices are never opened),
+//!   could not be walked (kind `walk`, e.g. a symbolic-link loop), or is an
+//!   archive member or document that could not be opened (kind `archive`,
+//!   `pdf`, `xlsx`, …: encrypted members, truncated streams, bombs, PDFs
+//!   without a text layer). Special files count as skipped in the summary,
+//!   the others as failed.
 //! * Sorting: files, findings, skipped and errors are sorted by path (then
 //!   line, column, detector), never by arrival order.
 
@@ -55,7 +58,9 @@ pub enum FileOutcome {
     Scanned {
         /// Path as shown.
         display: String,
-        /// Encoding used.
+        /// Format read (`text`, `binary`, `xlsx`, `docx`, `pdf`, …).
+        format: &'static str,
+        /// Encoding used (text formats).
         encoding: &'static str,
         /// Bytes read.
         bytes: u64,
@@ -217,7 +222,11 @@ pub struct FileEntry {
     pub path: String,
     /// Tier after escalation.
     pub tier: Tier,
-    /// Encoding used.
+    /// Format read (`text`, `binary`, `xlsx`, `xls`, `ods`, `docx`, `pptx`,
+    /// `pdf`, `rtf`, `html`, `eml`, `ole`).
+    pub format: &'static str,
+    /// Encoding used (text formats; empty for spreadsheets and documents).
+    #[serde(skip_serializing_if = "str::is_empty")]
     pub encoding: &'static str,
     /// Bytes read.
     pub bytes: u64,
@@ -360,6 +369,7 @@ impl Collector {
             }
             FileOutcome::Scanned {
                 display,
+                format,
                 encoding,
                 bytes,
                 replaced,
@@ -377,7 +387,7 @@ impl Collector {
                         reason: format!("read stopped part-way: {reason}"),
                     });
                 }
-                self.add_scanned(display, encoding, bytes, replaced, tally, verdict);
+                self.add_scanned(display, (format, encoding), bytes, replaced, tally, verdict);
             }
         }
     }
@@ -385,7 +395,7 @@ impl Collector {
     fn add_scanned(
         &mut self,
         display: String,
-        encoding: &'static str,
+        (format, encoding): (&'static str, &'static str),
         bytes: u64,
         replaced: bool,
         tally: FileTally,
@@ -408,6 +418,7 @@ impl Collector {
         self.files.push(FileEntry {
             path: display.clone(),
             tier,
+            format,
             encoding,
             bytes,
             findings: total,

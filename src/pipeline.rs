@@ -1,0 +1,726 @@
+//! The pipeline for one walked file: open it, tell its format, open
+//! containers and documents (recursively, within the limits of
+//! `read::container`), extract text units, detect, classify, and emit one
+//! [`FileOutcome`] per scanned blob: the file itself, or each archive member
+//! (`outer.zip!inner/name.csv`), spreadsheet sheet (`book.xlsx!Sheet1`) or
+//! slide (`deck.pptx!slide2`). Every problem becomes a `Failed` outcome with
+//! a reason; the rest of the file is still scanned.
+
+use crate::classify::{FileTally, Policy};
+use crate::detect::{HeaderProfile, Match, Registry};
+use crate::extract::{self, office::Block, TextUnit};
+use crate::options::ScanOptions;
+use crate::read::container::{read_bounded, Budget, Compressed, Counting, Limited};
+use crate::read::{self, Kind, ReadError, Source};
+use crate::report::FileOutcome;
+use std::cell::Cell;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::path::Path;
+use std::rc::Rc;
+
+/// A header cell or key name, if safe to put in a report: a name holding a
+/// long digit run is data (a file without a header row), never echoed.
+fn safe_field_name(name: &str) -> Option<String> {
+    let mut run = 0;
+    for b in name.bytes() {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= 5 {
+            return None;
+        }
+    }
+    Some(name.to_string())
+}
+
+/// Header names as shown in findings (`#N` for a cell that holds data).
+fn field_names(cells: &[String]) -> Vec<String> {
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| safe_field_name(c).unwrap_or_else(|| format!("#{}", i + 1)))
+        .collect()
+}
+
+/// Where a blob came from and how deep it sits in containers.
+struct Blob<'n> {
+    display: String,
+    name: &'n str,
+    depth: u32,
+}
+
+/// Per-file scanning with shared, read-only detectors and policy.
+pub struct Pipeline<'a> {
+    /// Compiled detectors.
+    pub registry: &'a Registry,
+    /// Tier policy.
+    pub policy: &'a Policy,
+    /// Scan options.
+    pub opts: &'a ScanOptions,
+}
+
+/// State of one text-like blob being scanned.
+struct Scan {
+    tally: FileTally,
+    matches: Vec<Match>,
+}
+
+impl Pipeline<'_> {
+    /// Scan the walked file at `path`, emitting an outcome per blob.
+    pub fn scan_path(&self, path: &Path, display: String, emit: &mut dyn FnMut(FileOutcome)) {
+        let mut file = match read::open_regular(path) {
+            Ok(f) => f,
+            Err(ReadError::Special(kind)) => return emit(FileOutcome::Special { display, kind }),
+            Err(e) => return emit(failed(display, "io", e.to_string())),
+        };
+        let head = match read::read_head(&mut file) {
+            Ok(h) => h,
+            Err(e) => return emit(failed(display, "io", e.to_string())),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let budget = Budget::new(self.opts.max_archive_bytes);
+        let blob = Blob {
+            display,
+            name: &name,
+            depth: 0,
+        };
+        if read::sniff_kind(&head, &name) == Kind::Zip {
+            // Zip needs random access: reopen the file from its start.
+            if let Err(e) = file.seek(SeekFrom::Start(0)) {
+                return emit(failed(blob.display, "io", e.to_string()));
+            }
+            return self.zip(file, &blob, &budget, emit);
+        }
+        self.blob(head, &mut file, &blob, &budget, emit);
+    }
+
+    /// Scan any blob whose first bytes `head` were read from `rest`.
+    fn blob(
+        &self,
+        head: Vec<u8>,
+        rest: &mut dyn Read,
+        blob: &Blob<'_>,
+        budget: &Budget,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        if blob.depth > self.opts.max_depth {
+            return emit(failed(
+                blob.display.clone(),
+                "archive",
+                format!(
+                    "nested deeper than --max-depth {}; not opened",
+                    self.opts.max_depth
+                ),
+            ));
+        }
+        let kind = read::sniff_kind(&head, blob.name);
+        let whole = |rest: &mut dyn Read, what: &str| -> io::Result<Vec<u8>> {
+            let mut all = Cursor::new(head.clone()).chain(rest);
+            read_bounded(&mut all, self.opts.max_buffer, what)
+        };
+        match kind {
+            Kind::Text => self.text(head, rest, blob, "text", emit),
+            Kind::Zip => match whole(rest, "nested zip") {
+                Ok(bytes) => self.zip(Cursor::new(bytes), blob, budget, emit),
+                Err(e) => emit(failed(blob.display.clone(), "archive", e.to_string())),
+            },
+            Kind::Gzip => self.gzip(head, rest, blob, budget, emit),
+            Kind::Tar => self.tar(head, rest, blob, budget, emit),
+            Kind::Pdf => match whole(rest, "PDF") {
+                Ok(bytes) => self.pdf(bytes, blob, emit),
+                Err(e) => emit(failed(blob.display.clone(), "pdf", e.to_string())),
+            },
+            Kind::Ole => match whole(rest, "OLE2 document") {
+                Ok(bytes) => {
+                    if !self.sheets(bytes.clone(), blob, "xls", emit) {
+                        // Old Word and other OLE files: their strings are ASCII or UTF-16.
+                        self.text(bytes, &mut io::empty(), blob, "ole", emit);
+                    }
+                }
+                Err(e) => emit(failed(blob.display.clone(), "io", e.to_string())),
+            },
+            Kind::Rtf => match whole(rest, "RTF document") {
+                Ok(bytes) => {
+                    let text = extract::markup::rtf_text(&bytes);
+                    self.text(text.into_bytes(), &mut io::empty(), blob, "rtf", emit);
+                }
+                Err(e) => emit(failed(blob.display.clone(), "io", e.to_string())),
+            },
+            Kind::Html => match whole(rest, "HTML document") {
+                Ok(bytes) => {
+                    let text = extract::markup::html_text(&decode_whole(&bytes));
+                    self.text(text.into_bytes(), &mut io::empty(), blob, "html", emit);
+                }
+                Err(e) => emit(failed(blob.display.clone(), "io", e.to_string())),
+            },
+            Kind::Eml => match whole(rest, "e-mail message") {
+                Ok(bytes) => self.mail(&bytes, blob, budget, emit),
+                Err(e) => emit(failed(blob.display.clone(), "io", e.to_string())),
+            },
+        }
+    }
+
+    fn child<'n>(&self, blob: &Blob<'_>, member: &'n str) -> Blob<'n> {
+        Blob {
+            display: format!("{}!{member}", blob.display),
+            name: member,
+            depth: blob.depth + 1,
+        }
+    }
+
+    fn zip<R: Read + Seek>(
+        &self,
+        reader: R,
+        blob: &Blob<'_>,
+        budget: &Budget,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let mut archive = match zip::ZipArchive::new(reader) {
+            Ok(a) => a,
+            Err(e) => {
+                return emit(failed(
+                    blob.display.clone(),
+                    "archive",
+                    format!("broken zip: {e}"),
+                ))
+            }
+        };
+        let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+        let has = |n: &str| names.iter().any(|x| x == n);
+        let ods = has("mimetype") && has("content.xml") && {
+            let mut mime = Vec::new();
+            archive
+                .by_name("mimetype")
+                .ok()
+                .and_then(|mut f| f.by_ref().take(100).read_to_end(&mut mime).ok());
+            mime.starts_with(b"application/vnd.oasis.opendocument.spreadsheet")
+        };
+        if has("xl/workbook.xml") || ods {
+            let format = if ods { "ods" } else { "xlsx" };
+            let mut inner = archive.into_inner();
+            let bytes = inner
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| read_bounded(&mut inner, self.opts.max_buffer, "spreadsheet"));
+            match bytes {
+                Ok(b) => {
+                    self.sheets(b, blob, format, emit);
+                }
+                Err(e) => emit(failed(blob.display.clone(), format, e.to_string())),
+            }
+            return;
+        }
+        if has("word/document.xml") {
+            return self.office_part(
+                &mut archive,
+                "word/document.xml",
+                blob.display.clone(),
+                "docx",
+                budget,
+                emit,
+            );
+        }
+        if has("ppt/presentation.xml") {
+            let mut slides: Vec<(u32, String)> = names
+                .iter()
+                .filter_map(|n| {
+                    let num = n.strip_prefix("ppt/slides/slide")?.strip_suffix(".xml")?;
+                    Some((num.parse().ok()?, n.clone()))
+                })
+                .collect();
+            slides.sort();
+            for (num, part) in slides {
+                let display = format!("{}!slide{num}", blob.display);
+                self.office_part(&mut archive, &part, display, "pptx", budget, emit);
+            }
+            return;
+        }
+        for i in 0..archive.len() {
+            let member_name = archive.name_for_index(i).unwrap_or_default().to_string();
+            if member_name.ends_with('/') {
+                continue;
+            }
+            let child = self.child(blob, &member_name);
+            let mut file = match archive.by_index(i) {
+                Ok(f) => f,
+                Err(e) => {
+                    let reason = match e {
+                        zip::result::ZipError::UnsupportedArchive(m) if m.contains("assword") => {
+                            "encrypted member: cannot be read without the password".to_string()
+                        }
+                        other => format!("unreadable member: {other}"),
+                    };
+                    emit(failed(child.display, "archive", reason));
+                    continue;
+                }
+            };
+            let compressed = Compressed::Known(file.compressed_size());
+            let mut limited = Limited::new(&mut file, budget, compressed, self.opts.max_ratio);
+            match read::read_head(&mut limited) {
+                Ok(head) => self.blob(head, &mut limited, &child, budget, emit),
+                Err(e) => emit(failed(child.display, "archive", e.to_string())),
+            }
+        }
+    }
+
+    fn office_part<R: Read + Seek>(
+        &self,
+        archive: &mut zip::ZipArchive<R>,
+        part: &str,
+        display: String,
+        format: &'static str,
+        budget: &Budget,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let xml = archive
+            .by_name(part)
+            .map_err(|e| e.to_string())
+            .and_then(|mut f| {
+                let compressed = Compressed::Known(f.compressed_size());
+                let mut limited = Limited::new(&mut f, budget, compressed, self.opts.max_ratio);
+                read_bounded(&mut limited, self.opts.max_buffer, part).map_err(|e| e.to_string())
+            });
+        let blocks = xml.and_then(|x| extract::office::blocks(&x));
+        match blocks {
+            Ok(blocks) => self.blocks(&blocks, display, format, emit),
+            Err(e) => emit(failed(display, format, e)),
+        }
+    }
+
+    fn gzip(
+        &self,
+        head: Vec<u8>,
+        rest: &mut dyn Read,
+        blob: &Blob<'_>,
+        budget: &Budget,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let count = Rc::new(Cell::new(0));
+        let compressed = Counting::new(Cursor::new(head).chain(rest), count.clone());
+        let decoder = flate2::read::MultiGzDecoder::new(compressed);
+        let mut limited = Limited::new(
+            decoder,
+            budget,
+            Compressed::Counted(count),
+            self.opts.max_ratio,
+        );
+        let inner = Path::new(blob.name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "data".to_string());
+        let inner = match Path::new(blob.name).extension().and_then(|e| e.to_str()) {
+            Some("tgz") => format!("{inner}.tar"),
+            _ => inner,
+        };
+        let child = self.child(blob, &inner);
+        match read::read_head(&mut limited) {
+            Ok(h) => self.blob(h, &mut limited, &child, budget, emit),
+            Err(e) => emit(failed(
+                child.display,
+                "archive",
+                format!("broken gzip stream: {e}"),
+            )),
+        }
+    }
+
+    fn tar(
+        &self,
+        head: Vec<u8>,
+        rest: &mut dyn Read,
+        blob: &Blob<'_>,
+        budget: &Budget,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let mut archive = tar::Archive::new(Cursor::new(head).chain(rest));
+        let entries = match archive.entries() {
+            Ok(e) => e,
+            Err(e) => {
+                return emit(failed(
+                    blob.display.clone(),
+                    "archive",
+                    format!("broken tar: {e}"),
+                ))
+            }
+        };
+        for entry in entries {
+            let mut entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    emit(failed(
+                        blob.display.clone(),
+                        "archive",
+                        format!("broken tar: {e}"),
+                    ));
+                    return;
+                }
+            };
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let member = entry
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let child = self.child(blob, &member);
+            let mut limited =
+                Limited::new(&mut entry, budget, Compressed::Stored, self.opts.max_ratio);
+            match read::read_head(&mut limited) {
+                Ok(h) => self.blob(h, &mut limited, &child, budget, emit),
+                Err(e) => emit(failed(child.display, "archive", e.to_string())),
+            }
+        }
+    }
+
+    fn pdf(&self, bytes: Vec<u8>, blob: &Blob<'_>, emit: &mut dyn FnMut(FileOutcome)) {
+        // pdf-extract can panic on malformed input: a bad file must not stop the scan.
+        let text = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(&bytes));
+        match text {
+            Ok(Ok(text)) if text.chars().any(|c| !c.is_whitespace()) => {
+                self.text(text.into_bytes(), &mut io::empty(), blob, "pdf", emit);
+            }
+            Ok(Ok(_)) => emit(failed(
+                blob.display.clone(),
+                "pdf",
+                "no text layer (scanned images?): not scanned; needs OCR".to_string(),
+            )),
+            Ok(Err(e)) => emit(failed(
+                blob.display.clone(),
+                "pdf",
+                format!("unreadable PDF: {e}"),
+            )),
+            Err(_) => emit(failed(
+                blob.display.clone(),
+                "pdf",
+                "unreadable PDF: the parser failed".to_string(),
+            )),
+        }
+    }
+
+    fn mail(
+        &self,
+        bytes: &[u8],
+        blob: &Blob<'_>,
+        budget: &Budget,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let Some(parts) = extract::mail::parts(bytes) else {
+            return self.text(bytes.to_vec(), &mut io::empty(), blob, "eml", emit);
+        };
+        let mut text = parts.headers;
+        for body in parts.bodies {
+            text.push('\n');
+            text.push_str(&body);
+        }
+        self.text(text.into_bytes(), &mut io::empty(), blob, "eml", emit);
+        for (name, data) in parts.attachments {
+            let child = self.child(blob, &name);
+            let mut rest: &[u8] = &data;
+            match read::read_head(&mut rest) {
+                Ok(h) => self.blob(h, &mut rest, &child, budget, emit),
+                Err(e) => emit(failed(child.display, "eml", e.to_string())),
+            }
+        }
+    }
+
+    fn new_scan(&self) -> Scan {
+        Scan {
+            tally: FileTally::new(self.opts.max_findings_per_file),
+            matches: Vec::new(),
+        }
+    }
+
+    /// Detect in one unit and add what is kept to the tally.
+    #[allow(clippy::too_many_arguments)]
+    fn unit(
+        &self,
+        scan: &mut Scan,
+        unit: &TextUnit<'_>,
+        header: Option<&HeaderProfile>,
+        names: &[String],
+        own: Option<&Range<usize>>,
+        line: u64,
+        column: &dyn Fn(&Match) -> u64,
+    ) {
+        self.registry.scan(unit, header, &mut scan.matches);
+        let opts = self.opts;
+        scan.matches.retain(|m| {
+            own.is_none_or(|o| o.contains(&m.span.start)) && opts.keeps(m.confidence, m.weak)
+        });
+        if scan.matches.is_empty() {
+            return;
+        }
+        let text = unit.text;
+        scan.tally.add_record(self.policy, &scan.matches, |m| {
+            let field = m.field.and_then(|i| names.get(i).cloned()).or_else(|| {
+                m.key
+                    .clone()
+                    .and_then(|k| safe_field_name(&String::from_utf8_lossy(&text[k])))
+            });
+            (line, column(m), field)
+        });
+    }
+
+    /// The outcome of a scanned blob: `kind` is (format, encoding), `read`
+    /// is (bytes, whether bytes were replaced, the error that cut it short).
+    fn finish(
+        &self,
+        scan: Scan,
+        display: String,
+        (format, encoding): (&'static str, &'static str),
+        (bytes, replaced, error): (u64, bool, Option<String>),
+    ) -> FileOutcome {
+        let verdict = scan.tally.verdict(self.policy);
+        FileOutcome::Scanned {
+            display,
+            format,
+            encoding,
+            bytes,
+            replaced,
+            tally: scan.tally,
+            verdict,
+            error,
+        }
+    }
+
+    /// Text, logs and delimited tables, streamed line by line.
+    fn text(
+        &self,
+        head: Vec<u8>,
+        rest: &mut dyn Read,
+        blob: &Blob<'_>,
+        format: &'static str,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let source = Source::new(rest, head);
+        let binary = source.is_binary();
+        if binary && self.opts.skip_binary {
+            return emit(FileOutcome::Skipped {
+                display: blob.display.clone(),
+                reason: "binary data (--skip-binary)".to_string(),
+            });
+        }
+        let encoding = source.encoding_label();
+        let format = if binary && format == "text" {
+            "binary"
+        } else {
+            format
+        };
+        let mut extractor = extract::Extractor::for_path(Path::new(blob.name), binary);
+        let mut header: Option<HeaderProfile> = None;
+        let mut names: Vec<String> = Vec::new();
+        let mut scan = self.new_scan();
+        let result = source
+            .into_lines(self.opts.chunk_size)
+            .for_each_segment(|seg| {
+                let mut is_header = false;
+                if seg.line == 1 && seg.whole {
+                    if let Some(cells) = extractor.header_names(seg.text) {
+                        let profile = self.registry.header_profile(&cells);
+                        let is_table = extractor.is_declared_table() || profile.is_informative();
+                        extractor.confirm_table(is_table);
+                        if is_table {
+                            is_header = true;
+                            names = field_names(&cells);
+                            header = Some(profile);
+                        }
+                    }
+                }
+                let unit = extractor.unit(seg.text, seg.whole, is_header);
+                let column = |m: &Match| seg.column(m.span.start, binary);
+                self.unit(
+                    &mut scan,
+                    &unit,
+                    header.as_ref(),
+                    &names,
+                    Some(&seg.own),
+                    seg.line,
+                    &column,
+                );
+                if is_header && scan.tally.total() > 0 {
+                    // The first row holds data: the file has no header row.
+                    header = None;
+                    names.clear();
+                }
+            });
+        let (bytes, replaced, error) = match result {
+            Ok(stats) => (stats.bytes, stats.replaced, None),
+            Err(e) => (0, false, Some(e.to_string())),
+        };
+        emit(self.finish(
+            scan,
+            blob.display.clone(),
+            (format, encoding),
+            (bytes, replaced, error),
+        ));
+    }
+
+    /// Spreadsheets: one outcome per sheet. Returns whether the bytes were a
+    /// readable workbook.
+    fn sheets(
+        &self,
+        bytes: Vec<u8>,
+        blob: &Blob<'_>,
+        format: &'static str,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) -> bool {
+        let result = extract::sheet::for_each_sheet(bytes, |sheet, rows| {
+            let mut scan = self.new_scan();
+            let mut header: Option<HeaderProfile> = None;
+            let mut names = Vec::new();
+            let mut total = 0u64;
+            let mut text = String::new();
+            let mut fields = Vec::new();
+            for (i, row) in rows.iter().enumerate() {
+                text.clear();
+                fields.clear();
+                for (j, cell) in row.cells.iter().enumerate() {
+                    if j > 0 {
+                        text.push('\t');
+                    }
+                    let start = text.len();
+                    text.extend(cell.chars().map(|c| {
+                        if c == '\t' || c == '\n' || c == '\r' {
+                            ' '
+                        } else {
+                            c
+                        }
+                    }));
+                    fields.push(start..text.len());
+                }
+                total += text.len() as u64;
+                let is_header = i == 0;
+                if is_header {
+                    header = Some(self.registry.header_profile(&row.cells));
+                    names = field_names(&row.cells);
+                }
+                let unit = TextUnit {
+                    text: text.as_bytes(),
+                    fields: Some(&fields),
+                    is_header,
+                    binary: false,
+                };
+                let first = row.first_column;
+                let column = |m: &Match| first + m.field.unwrap_or(0) as u64;
+                self.unit(
+                    &mut scan,
+                    &unit,
+                    header.as_ref(),
+                    &names,
+                    None,
+                    row.number,
+                    &column,
+                );
+                if is_header && scan.tally.total() > 0 {
+                    header = None;
+                    names.clear();
+                }
+            }
+            emit(self.finish(
+                scan,
+                format!("{}!{sheet}", blob.display),
+                (format, ""),
+                (total, false, None),
+            ));
+        });
+        result.is_ok()
+    }
+
+    /// Office documents: paragraphs as lines, tables row by row with their
+    /// first row as header.
+    fn blocks(
+        &self,
+        blocks: &[Block],
+        display: String,
+        format: &'static str,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let mut scan = self.new_scan();
+        let mut line = 0u64;
+        let mut total = 0u64;
+        let mut fields = Vec::new();
+        let mut text = String::new();
+        for block in blocks {
+            match block {
+                Block::Paragraph(p) => {
+                    line += 1;
+                    total += p.len() as u64;
+                    let unit = TextUnit {
+                        text: p.as_bytes(),
+                        fields: None,
+                        is_header: false,
+                        binary: false,
+                    };
+                    let column =
+                        |m: &Match| p[..m.span.start.min(p.len())].chars().count() as u64 + 1;
+                    self.unit(&mut scan, &unit, None, &[], None, line, &column);
+                }
+                Block::Table(rows) => {
+                    let mut header: Option<HeaderProfile> = None;
+                    let mut names = Vec::new();
+                    for (i, row) in rows.iter().enumerate() {
+                        line += 1;
+                        text.clear();
+                        fields.clear();
+                        for (j, cell) in row.iter().enumerate() {
+                            if j > 0 {
+                                text.push('\t');
+                            }
+                            let start = text.len();
+                            text.push_str(&cell.replace('\t', " "));
+                            fields.push(start..text.len());
+                        }
+                        total += text.len() as u64;
+                        if i == 0 {
+                            header = Some(self.registry.header_profile(row));
+                            names = field_names(row);
+                        }
+                        let unit = TextUnit {
+                            text: text.as_bytes(),
+                            fields: Some(&fields),
+                            is_header: i == 0,
+                            binary: false,
+                        };
+                        let before = scan.tally.total();
+                        let row_text = text.as_str();
+                        let column = |m: &Match| {
+                            row_text[..m.span.start.min(row_text.len())].chars().count() as u64 + 1
+                        };
+                        self.unit(
+                            &mut scan,
+                            &unit,
+                            header.as_ref(),
+                            &names,
+                            None,
+                            line,
+                            &column,
+                        );
+                        if i == 0 && scan.tally.total() > before {
+                            header = None;
+                            names.clear();
+                        }
+                    }
+                }
+            }
+        }
+        emit(self.finish(scan, display, (format, ""), (total, false, None)));
+    }
+}
+
+/// Decode a whole document's bytes (BOM, UTF-8, GB18030, …) to text.
+fn decode_whole(bytes: &[u8]) -> String {
+    let sniffed = read::decode::sniff(bytes, true);
+    let enc = sniffed.encoding.unwrap_or(encoding_rs::UTF_8);
+    enc.decode_without_bom_handling(&bytes[sniffed.bom_len..])
+        .0
+        .into_owned()
+}
+
+fn failed(display: String, kind: &'static str, reason: String) -> FileOutcome {
+    FileOutcome::Failed {
+        display,
+        kind,
+        reason,
+    }
+}
