@@ -7,7 +7,8 @@
 //! ```
 //!
 //! `fixtures` writes the small labelled fixtures and their ground truth
-//! (`path,line,detector,value`); `bench` writes a corpus of about N MiB
+//! (`path,line,detector,value`), plus `fixtures/formats/`: the same records
+//! in every supported format and encoding (checked by `tests/formats.rs`); `bench` writes a corpus of about N MiB
 //! (many small files, a few large ones, a GBK share) for the benchmark.
 //!
 //! Every number is made up here from a fixed seed: identity numbers get
@@ -262,6 +263,9 @@ fn fixtures(dir: &Path, expected: &Path) {
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(u.text.encode_utf16().flat_map(u16::to_le_bytes));
     add(u, bytes, &mut truth);
+    for (rel, bytes) in format_fixtures() {
+        write(dir, &format!("formats/{rel}"), &bytes);
+    }
     let (bin, bin_truth) = binary_dump(&mut rng);
     write(dir, "dump.db", &bin);
     truth.extend(bin_truth);

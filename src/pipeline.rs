@@ -46,6 +46,9 @@ struct Blob<'n> {
     display: String,
     name: &'n str,
     depth: u32,
+    /// Whether the head handed over with the blob is all of it. A head cut
+    /// short by a read error is not: the error comes with the next read.
+    complete_head: bool,
 }
 
 /// Per-file scanning with shared, read-only detectors and policy.
@@ -85,6 +88,7 @@ impl Pipeline<'_> {
             display,
             name: &name,
             depth: 0,
+            complete_head: head.len() < read::HEAD_SIZE,
         };
         if read::sniff_kind(&head, &name) == Kind::Zip {
             // Zip needs random access: reopen the file from its start.
@@ -167,6 +171,30 @@ impl Pipeline<'_> {
             display: format!("{}!{member}", blob.display),
             name: member,
             depth: blob.depth + 1,
+            complete_head: false,
+        }
+    }
+
+    /// Scan a member read from `reader`; a member cut short by an error is
+    /// scanned up to the damage and reported with the error.
+    fn member(
+        &self,
+        reader: &mut dyn Read,
+        child: &Blob<'_>,
+        budget: &Budget,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let (head, error) = read::read_head_partial(reader);
+        let child = Blob {
+            display: child.display.clone(),
+            name: child.name,
+            depth: child.depth,
+            complete_head: error.is_none() && head.len() < read::HEAD_SIZE,
+        };
+        match error {
+            None => self.blob(head, reader, &child, budget, emit),
+            Some(e) if head.is_empty() => emit(failed(child.display, "archive", e.to_string())),
+            Some(e) => self.blob(head, &mut read::Failing(Some(e)), &child, budget, emit),
         }
     }
 
@@ -257,10 +285,7 @@ impl Pipeline<'_> {
             };
             let compressed = Compressed::Known(file.compressed_size());
             let mut limited = Limited::new(&mut file, budget, compressed, self.opts.max_ratio);
-            match read::read_head(&mut limited) {
-                Ok(head) => self.blob(head, &mut limited, &child, budget, emit),
-                Err(e) => emit(failed(child.display, "archive", e.to_string())),
-            }
+            self.member(&mut limited, &child, budget, emit);
         }
     }
 
@@ -315,14 +340,7 @@ impl Pipeline<'_> {
             _ => inner,
         };
         let child = self.child(blob, &inner);
-        match read::read_head(&mut limited) {
-            Ok(h) => self.blob(h, &mut limited, &child, budget, emit),
-            Err(e) => emit(failed(
-                child.display,
-                "archive",
-                format!("broken gzip stream: {e}"),
-            )),
-        }
+        self.member(&mut limited, &child, budget, emit);
     }
 
     fn tar(
@@ -366,10 +384,7 @@ impl Pipeline<'_> {
             let child = self.child(blob, &member);
             let mut limited =
                 Limited::new(&mut entry, budget, Compressed::Stored, self.opts.max_ratio);
-            match read::read_head(&mut limited) {
-                Ok(h) => self.blob(h, &mut limited, &child, budget, emit),
-                Err(e) => emit(failed(child.display, "archive", e.to_string())),
-            }
+            self.member(&mut limited, &child, budget, emit);
         }
     }
 
@@ -416,11 +431,7 @@ impl Pipeline<'_> {
         self.text(text.into_bytes(), &mut io::empty(), blob, "eml", emit);
         for (name, data) in parts.attachments {
             let child = self.child(blob, &name);
-            let mut rest: &[u8] = &data;
-            match read::read_head(&mut rest) {
-                Ok(h) => self.blob(h, &mut rest, &child, budget, emit),
-                Err(e) => emit(failed(child.display, "eml", e.to_string())),
-            }
+            self.member(&mut &data[..], &child, budget, emit);
         }
     }
 
@@ -493,7 +504,7 @@ impl Pipeline<'_> {
         format: &'static str,
         emit: &mut dyn FnMut(FileOutcome),
     ) {
-        let source = Source::new(rest, head);
+        let source = Source::new(rest, head, blob.complete_head);
         let binary = source.is_binary();
         if binary && self.opts.skip_binary {
             return emit(FileOutcome::Skipped {

@@ -15,3 +15,5 @@ mod exit_codes;
 mod synth;
 // Precision and recall per detector on the accuracy corpus.
 mod accuracy;
+// Every format and encoding; hostile archives.
+mod formats;

@@ -9,7 +9,7 @@ fn fixtures() -> String {
 
 #[test]
 fn json_report_has_the_specified_fields() {
-    let (r, _, _) = scan_json(&[&fixtures(), "-q"]);
+    let (r, _, _) = scan_json(&[&fixtures(), "--exclude", "formats", "-q"]);
     assert_eq!(r["tool"], "leakscan");
     assert_eq!(r["version"], env!("CARGO_PKG_VERSION"));
     for k in [
@@ -66,7 +66,7 @@ fn json_report_has_the_specified_fields() {
 
 #[test]
 fn masks_look_as_specified() {
-    let (r, _, _) = scan_json(&[&fixtures(), "-q", "--reveal"]);
+    let (r, _, _) = scan_json(&[&fixtures(), "--exclude", "formats", "-q", "--reveal"]);
     for f in r["findings"].as_array().unwrap() {
         let (v, m) = (f["value"].as_str().unwrap(), f["masked"].as_str().unwrap());
         match f["detector"].as_str().unwrap() {
@@ -90,7 +90,14 @@ fn no_raw_value_in_any_output_without_reveal() {
         for to_file in [false, true] {
             let out_path = d.path().join(format!("report.{format}"));
             let mut cmd = leakscan();
-            cmd.args(["scan", &fixtures(), "--format", format]);
+            cmd.args([
+                "scan",
+                &fixtures(),
+                "--exclude",
+                "formats",
+                "--format",
+                format,
+            ]);
             if to_file {
                 cmd.arg("-o").arg(&out_path);
             }
@@ -110,7 +117,15 @@ fn no_raw_value_in_any_output_without_reveal() {
 #[test]
 fn reveal_adds_values_and_warns() {
     let out = leakscan()
-        .args(["scan", &fixtures(), "--format", "csv", "--reveal"])
+        .args([
+            "scan",
+            &fixtures(),
+            "--exclude",
+            "formats",
+            "--format",
+            "csv",
+            "--reveal",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -127,7 +142,14 @@ fn reveal_adds_values_and_warns() {
 #[test]
 fn csv_has_bom_header_and_one_row_per_finding() {
     let out = leakscan()
-        .args(["scan", &fixtures(), "--format", "csv"])
+        .args([
+            "scan",
+            &fixtures(),
+            "--exclude",
+            "formats",
+            "--format",
+            "csv",
+        ])
         .output()
         .unwrap();
     assert!(out.stdout.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
@@ -157,7 +179,16 @@ fn report_files_are_owner_only() {
     std::fs::write(&out, "old").unwrap();
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
     leakscan()
-        .args(["scan", &fixtures(), "-q", "--format", "json", "-o"])
+        .args([
+            "scan",
+            &fixtures(),
+            "--exclude",
+            "formats",
+            "-q",
+            "--format",
+            "json",
+            "-o",
+        ])
         .arg(&out)
         .assert()
         .code(1)
@@ -173,7 +204,15 @@ fn fingerprints_are_keyed_and_stable() {
     let fp = |key: &str| {
         let out = leakscan()
             .env("LEAKSCAN_HASH_KEY", key)
-            .args(["scan", &fixtures(), "-q", "--format", "json"])
+            .args([
+                "scan",
+                &fixtures(),
+                "--exclude",
+                "formats",
+                "-q",
+                "--format",
+                "json",
+            ])
             .output()
             .unwrap();
         let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -212,7 +251,14 @@ fn fingerprints_are_keyed_and_stable() {
 
 #[test]
 fn findings_listed_per_file_are_capped_but_counts_stay_exact() {
-    let (r, _, _) = scan_json(&[&fixtures(), "-q", "--max-findings-per-file", "10"]);
+    let (r, _, _) = scan_json(&[
+        &fixtures(),
+        "--exclude",
+        "formats",
+        "-q",
+        "--max-findings-per-file",
+        "10",
+    ]);
     let bulk = &entries_for(&r, "files", "bulk/contacts.txt")[0];
     assert_eq!(
         (
@@ -229,7 +275,7 @@ fn findings_listed_per_file_are_capped_but_counts_stay_exact() {
 #[test]
 fn terminal_summary_names_tiers_detectors_and_top_files() {
     let out = leakscan()
-        .args(["scan", &fixtures(), "--no-progress"])
+        .args(["scan", &fixtures(), "--exclude", "formats", "--no-progress"])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();

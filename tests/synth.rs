@@ -484,3 +484,385 @@ pub fn truth_csv(truth: &Truth) -> String {
     }
     out
 }
+
+/// A zip archive of `(name, bytes)` members (deflated, or stored when asked).
+pub fn zip_bytes(members: &[(&str, &[u8])], stored: &[&str]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in members {
+        let method = if stored.contains(name) {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(method)
+            .last_modified_time(zip::DateTime::default());
+        w.start_file(*name, opts).expect("start zip member");
+        w.write_all(data).expect("write zip member");
+    }
+    w.finish().expect("finish zip").into_inner()
+}
+
+/// A gzip stream of `data`.
+pub fn gzip_bytes(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+/// A tar archive of `(name, bytes)` members.
+pub fn tar_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in members {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(0);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).expect("tar member");
+    }
+    b.into_inner().expect("finish tar")
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A minimal XLSX workbook with one sheet of inline-string cells.
+pub fn xlsx_bytes(sheet: &str, rows: &[Vec<String>]) -> Vec<u8> {
+    let mut data = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let _ = write!(data, r#"<row r="{}">"#, i + 1);
+        for (j, cell) in row.iter().enumerate() {
+            let col = char::from(b'A' + j as u8);
+            let _ = write!(
+                data,
+                r#"<c r="{col}{}" t="inlineStr"><is><t>{}</t></is></c>"#,
+                i + 1,
+                xml_escape(cell)
+            );
+        }
+        data.push_str("</row>");
+    }
+    data.push_str("</sheetData></worksheet>");
+    let types = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#;
+    let rels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+    let workbook = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="{}" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        xml_escape(sheet)
+    );
+    let wb_rels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#;
+    zip_bytes(
+        &[
+            ("[Content_Types].xml", types.as_bytes()),
+            ("_rels/.rels", rels.as_bytes()),
+            ("xl/workbook.xml", workbook.as_bytes()),
+            ("xl/_rels/workbook.xml.rels", wb_rels.as_bytes()),
+            ("xl/worksheets/sheet1.xml", data.as_bytes()),
+        ],
+        &[],
+    )
+}
+
+/// A minimal ODS spreadsheet with one table.
+pub fn ods_bytes(sheet: &str, rows: &[Vec<String>]) -> Vec<u8> {
+    let mut content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="{}">"#,
+        xml_escape(sheet)
+    );
+    for row in rows {
+        content.push_str("<table:table-row>");
+        for cell in row {
+            let _ = write!(
+                content,
+                r#"<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>"#,
+                xml_escape(cell)
+            );
+        }
+        content.push_str("</table:table-row>");
+    }
+    content.push_str("</table:table></office:spreadsheet></office:body></office:document-content>");
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    zip_bytes(
+        &[
+            (
+                "mimetype",
+                b"application/vnd.oasis.opendocument.spreadsheet",
+            ),
+            ("META-INF/manifest.xml", manifest.as_bytes()),
+            ("content.xml", content.as_bytes()),
+        ],
+        &["mimetype"],
+    )
+}
+
+fn office_table(prefix: &str, rows: &[Vec<String>]) -> String {
+    let mut x = format!("<{prefix}:tbl>");
+    for row in rows {
+        let _ = write!(x, "<{prefix}:tr>");
+        for cell in row {
+            let _ = write!(x, "<{prefix}:tc><{prefix}:p><{prefix}:r><{prefix}:t>{}</{prefix}:t></{prefix}:r></{prefix}:p></{prefix}:tc>", xml_escape(cell));
+        }
+        let _ = write!(x, "</{prefix}:tr>");
+    }
+    let _ = write!(x, "</{prefix}:tbl>");
+    x
+}
+
+/// A minimal DOCX with a table followed by paragraphs.
+pub fn docx_bytes(rows: &[Vec<String>], paragraphs: &[String]) -> Vec<u8> {
+    let mut body = office_table("w", rows);
+    for p in paragraphs {
+        let _ = write!(
+            body,
+            "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+            xml_escape(p)
+        );
+    }
+    let doc = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+    );
+    let types = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+    let rels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
+    zip_bytes(
+        &[
+            ("[Content_Types].xml", types.as_bytes()),
+            ("_rels/.rels", rels.as_bytes()),
+            ("word/document.xml", doc.as_bytes()),
+        ],
+        &[],
+    )
+}
+
+/// A minimal PPTX with one slide holding a table followed by paragraphs.
+pub fn pptx_bytes(rows: &[Vec<String>], paragraphs: &[String]) -> Vec<u8> {
+    let mut body = office_table("a", rows);
+    for p in paragraphs {
+        let _ = write!(body, "<a:p><a:r><a:t>{}</a:t></a:r></a:p>", xml_escape(p));
+    }
+    let slide = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><p:sld xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"><p:cSld><p:spTree>{body}</p:spTree></p:cSld></p:sld>"#
+    );
+    let pres = r#"<?xml version="1.0" encoding="UTF-8"?><p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>"#;
+    zip_bytes(
+        &[
+            ("ppt/presentation.xml", pres.as_bytes()),
+            ("ppt/slides/slide1.xml", slide.as_bytes()),
+        ],
+        &[],
+    )
+}
+
+/// A one-page PDF whose text layer holds `lines` (ASCII, Helvetica).
+pub fn pdf_bytes(lines: &[String]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 11 Tf 50 780 Td 14 TL\n");
+    for l in lines {
+        let esc = l
+            .replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)");
+        let _ = writeln!(content, "({esc}) Tj T*");
+    }
+    content.push_str("ET\n");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_string(),
+    ];
+    let mut out = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        let _ = write!(out, "{} 0 obj\n{o}\nendobj\n", i + 1);
+    }
+    let xref = out.len();
+    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for off in offsets {
+        let _ = write!(out, "{off:010} 00000 n \n");
+    }
+    let _ = write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    );
+    out.into_bytes()
+}
+
+/// An RTF document (code page 936) with the rows as tab-separated lines.
+pub fn rtf_bytes(rows: &[Vec<String>], paragraphs: &[String]) -> Vec<u8> {
+    let mut out = b"{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0 SimSun;}}\\f0 ".to_vec();
+    let line = |s: &str, out: &mut Vec<u8>| {
+        let (gbk, _, _) = encoding_rs::GB18030.encode(s);
+        for &b in gbk.iter() {
+            match b {
+                b'\t' => out.extend_from_slice(b"\\tab "),
+                0x80..=0xFF => out.extend_from_slice(format!("\\'{b:02x}").as_bytes()),
+                b'\\' | b'{' | b'}' => {
+                    out.push(b'\\');
+                    out.push(b);
+                }
+                _ => out.push(b),
+            }
+        }
+        out.extend_from_slice(b"\\par\n");
+    };
+    for row in rows {
+        line(&row.join("\t"), &mut out);
+    }
+    for p in paragraphs {
+        line(p, &mut out);
+    }
+    out.push(b'}');
+    out
+}
+
+/// An HTML page with the rows as a table followed by paragraphs.
+pub fn html_bytes(rows: &[Vec<String>], paragraphs: &[String]) -> Vec<u8> {
+    let mut h = String::from("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>客户清单</title><style>td{padding:2px}</style></head><body><table>\n");
+    for (i, row) in rows.iter().enumerate() {
+        let tag = if i == 0 { "th" } else { "td" };
+        h.push_str("<tr>");
+        for c in row {
+            let _ = write!(h, "<{tag}>{}</{tag}>", xml_escape(c));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+    for p in paragraphs {
+        let _ = writeln!(h, "<p>{}</p>", xml_escape(p));
+    }
+    h.push_str("</body></html>\n");
+    h.into_bytes()
+}
+
+/// An e-mail with a text body and `attachment` as a base64 attachment.
+pub fn eml_bytes(body: &str, attachment: (&str, &[u8])) -> Vec<u8> {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut enc = String::new();
+    for chunk in attachment.1.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |a, (i, &b)| a | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                enc.push(char::from(B64[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                enc.push('=');
+            }
+        }
+    }
+    let wrapped: Vec<String> = enc
+        .as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    format!(
+        "From: Audit <audit@example.com>\r\nTo: Ops <ops@example.com>\r\nSubject: export\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"BOUNDARY\"\r\n\r\n--BOUNDARY\r\nContent-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n--BOUNDARY\r\nContent-Type: application/octet-stream; name=\"{0}\"\r\n\
+Content-Disposition: attachment; filename=\"{0}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{1}\r\n--BOUNDARY--\r\n",
+        attachment.0,
+        wrapped.join("\r\n"),
+    )
+    .into_bytes()
+}
+
+/// The same labelled customer records written in every supported format and
+/// encoding: `(relative path, bytes)`. The records: a header row and three
+/// rows of name, ID and mobile, then a paragraph with one more mobile.
+pub fn format_fixtures() -> Vec<(String, Vec<u8>)> {
+    let mut rng = Rng(4242);
+    let mut rows = vec![vec![
+        "姓名".to_string(),
+        "身份证号".to_string(),
+        "手机号码".to_string(),
+    ]];
+    for _ in 0..3 {
+        rows.push(vec![name(&mut rng), id18(&mut rng), mobile(&mut rng)]);
+    }
+    let m4 = mobile(&mut rng);
+    let para = vec![format!("客服回访：联系电话 {m4}，已核实。")];
+    let mut csv = String::new();
+    for r in &rows {
+        csv.push_str(&r.join(","));
+        csv.push('\n');
+    }
+    csv.push_str(&para[0]);
+    csv.push('\n');
+    let utf16 = |le: bool, bom: bool| {
+        let mut b: Vec<u8> = if bom {
+            if le {
+                vec![0xFF, 0xFE]
+            } else {
+                vec![0xFE, 0xFF]
+            }
+        } else {
+            Vec::new()
+        };
+        for u in csv.encode_utf16() {
+            b.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+        }
+        b
+    };
+    let utf8 = csv.clone().into_bytes();
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(&utf8);
+    let gbk = encoding_rs::GB18030.encode(&csv).0.into_owned();
+    let xlsx = xlsx_bytes("客户", &[rows.clone(), vec![para.clone()]].concat());
+    let pdf_lines: Vec<String> = rows[1..]
+        .iter()
+        .map(|r| format!("customer ID {} mobile {}", r[1], r[2]))
+        .chain([format!("callback tel {m4}")])
+        .collect();
+    let inner_zip = zip_bytes(&[("book.xlsx", &xlsx)], &[]);
+    vec![
+        ("customers_utf8.csv".into(), utf8.clone()),
+        ("customers_utf8_bom.csv".into(), bom),
+        ("customers_gb18030.csv".into(), gbk),
+        ("customers_utf16le_bom.csv".into(), utf16(true, true)),
+        ("customers_utf16be_bom.csv".into(), utf16(false, true)),
+        ("customers_utf16le.csv".into(), utf16(true, false)),
+        ("customers_utf16be.csv".into(), utf16(false, false)),
+        ("book.xlsx".into(), xlsx.clone()),
+        (
+            "book.ods".into(),
+            ods_bytes("客户", &[rows.clone(), vec![para.clone()]].concat()),
+        ),
+        ("report.docx".into(), docx_bytes(&rows, &para)),
+        ("deck.pptx".into(), pptx_bytes(&rows, &para)),
+        ("page.html".into(), html_bytes(&rows, &para)),
+        ("letter.rtf".into(), rtf_bytes(&rows, &para)),
+        (
+            "mail.eml".into(),
+            eml_bytes("请查收附件。", ("customers.csv", &utf8)),
+        ),
+        (
+            "export.zip".into(),
+            zip_bytes(&[("dir/customers.csv", &utf8)], &[]),
+        ),
+        (
+            "nested.zip".into(),
+            zip_bytes(&[("inner.zip", &inner_zip)], &[]),
+        ),
+        ("customers.csv.gz".into(), gzip_bytes(&utf8)),
+        ("export.tar".into(), tar_bytes(&[("customers.csv", &utf8)])),
+        (
+            "export.tgz".into(),
+            gzip_bytes(&tar_bytes(&[("customers.csv", &utf8)])),
+        ),
+        (
+            "really_a_zip.txt".into(),
+            zip_bytes(&[("customers.csv", &utf8)], &[]),
+        ),
+        ("statement.pdf".into(), pdf_bytes(&pdf_lines)),
+    ]
+}

@@ -144,6 +144,39 @@ pub fn read_head(r: &mut impl Read) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// Read up to [`HEAD_SIZE`] bytes from `r`, keeping what was read before an
+/// error: a truncated stream is still scanned up to the damage.
+pub fn read_head_partial(r: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
+    let mut head = vec![0; HEAD_SIZE];
+    let mut n = 0;
+    while n < HEAD_SIZE {
+        match r.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                head.truncate(n);
+                return (head, Some(e));
+            }
+        }
+    }
+    head.truncate(n);
+    (head, None)
+}
+
+/// A reader that fails once with a stored error, then ends: what follows a
+/// head that was cut short by an error.
+pub struct Failing(pub Option<io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
+}
+
 /// A text (or binary) stream with its encoding decided.
 pub struct Source<R> {
     reader: R,
@@ -158,14 +191,15 @@ impl Source<File> {
     pub fn open(path: &Path) -> Result<Self, ReadError> {
         let mut file = open_regular(path)?;
         let head = read_head(&mut file)?;
-        Ok(Source::new(file, head))
+        let complete = head.len() < HEAD_SIZE;
+        Ok(Source::new(file, head, complete))
     }
 }
 
 impl<R: Read> Source<R> {
-    /// A source whose first bytes `head` were already read from `reader`.
-    pub fn new(reader: R, mut head: Vec<u8>) -> Self {
-        let complete = head.len() < HEAD_SIZE;
+    /// A source whose first bytes `head` were already read from `reader`;
+    /// `complete` says `head` is all there is (the reader is at its end).
+    pub fn new(reader: R, mut head: Vec<u8>, complete: bool) -> Self {
         let sniffed = decode::sniff(&head, complete);
         let head_len = head.len() as u64;
         head.drain(..sniffed.bom_len);

@@ -1,0 +1,274 @@
+//! Formats and containers: one labelled record set in every supported format
+//! and encoding gives the same findings; hostile archives are reported with a
+//! reason while the rest is scanned, within bounded memory.
+// See: issue 4
+
+use crate::synth;
+use crate::util::*;
+use std::collections::BTreeMap;
+
+type Found = Vec<(String, String, u64)>;
+
+/// Findings per top-level file of `dir`: (detector, value, line), sorted.
+fn by_top_file(report: &serde_json::Value) -> BTreeMap<String, Vec<(String, String, u64, String)>> {
+    let mut out: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for f in report["findings"].as_array().unwrap() {
+        let path = f["path"].as_str().unwrap().to_string();
+        let top = path.split('!').next().unwrap().to_string();
+        out.entry(top).or_default().push((
+            f["detector"].as_str().unwrap().to_string(),
+            f["value"].as_str().unwrap().to_string(),
+            f["line"].as_u64().unwrap(),
+            path,
+        ));
+    }
+    out.values_mut().for_each(|v| v.sort());
+    out
+}
+
+#[test]
+fn every_format_and_encoding_gives_the_same_findings() {
+    let d = TestDir::new();
+    for (rel, bytes) in synth::format_fixtures() {
+        d.create_bytes(&rel, &bytes);
+    }
+    let (report, _, stderr) = scan_json(&[
+        d.path().to_str().unwrap(),
+        "-q",
+        "--reveal",
+        "--max-findings-per-file",
+        "0",
+    ]);
+    assert!(
+        report["errors"].as_array().unwrap().is_empty(),
+        "{}\n{stderr}",
+        report["errors"]
+    );
+    let files = by_top_file(&report);
+    let strip = |v: &[(String, String, u64, String)], lines: bool| -> Found {
+        let mut f: Found = v
+            .iter()
+            .map(|(d, val, l, _)| (d.clone(), val.clone(), if lines { *l } else { 0 }))
+            .collect();
+        f.sort();
+        f
+    };
+    let base = &files["customers_utf8.csv"];
+    assert_eq!(base.len(), 7, "3 IDs and 4 mobiles: {base:?}");
+    // Text layers of HTML and PDF have their own line numbering.
+    let free_lines = ["page.html", "statement.pdf"];
+    let mut checked = 0;
+    for (rel, _) in synth::format_fixtures() {
+        let mut got = files.get(&rel).cloned().unwrap_or_default();
+        if rel == "mail.eml" {
+            // The headers hold two addresses; the attachment holds the records.
+            let emails = got.iter().filter(|f| f.0 == "email").count();
+            assert_eq!(emails, 2, "{got:?}");
+            got.retain(|f| f.3 == "mail.eml!customers.csv");
+        }
+        let lines = !free_lines.contains(&rel.as_str());
+        assert_eq!(strip(&got, lines), strip(base, lines), "{rel}");
+        checked += 1;
+    }
+    assert_eq!(checked, 21);
+    // Where each form's findings point.
+    let path_of = |top: &str| files[top][0].3.clone();
+    assert_eq!(path_of("book.xlsx"), "book.xlsx!客户");
+    assert_eq!(path_of("nested.zip"), "nested.zip!inner.zip!book.xlsx!客户");
+    assert_eq!(path_of("export.tgz"), "export.tgz!export.tar!customers.csv");
+    assert_eq!(path_of("deck.pptx"), "deck.pptx!slide1");
+    assert_eq!(
+        path_of("really_a_zip.txt"),
+        "really_a_zip.txt!customers.csv"
+    );
+    // Formats and encodings are recorded per file.
+    let format_of = |p: &str| {
+        report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == p)
+            .map(|f| {
+                (
+                    f["format"].as_str().unwrap().to_string(),
+                    f["encoding"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        format_of("customers_utf16be.csv"),
+        ("text".into(), "UTF-16BE".into())
+    );
+    assert_eq!(
+        format_of("customers_gb18030.csv"),
+        ("text".into(), "GB18030".into())
+    );
+    assert_eq!(format_of("book.ods!客户").0, "ods");
+    assert_eq!(format_of("report.docx").0, "docx");
+    assert_eq!(format_of("statement.pdf").0, "pdf");
+    // A sheet's header names the column; findings carry the cell's column.
+    let sheet: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "book.xlsx!客户")
+        .collect();
+    assert_eq!(sheet[0]["field"], "身份证号");
+    assert_eq!(sheet[0]["column"], 2);
+    assert_eq!(sheet[0]["confidence"], "high");
+}
+
+fn errors_of(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap().to_string(),
+                e["kind"].as_str().unwrap().to_string(),
+                e["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+const CSV: &[u8] = "sfzh,sjhm\n110101199003071233,13812345678\n".as_bytes();
+
+#[test]
+fn zip_bomb_is_reported_and_the_rest_of_the_archive_scanned() {
+    let d = TestDir::new();
+    let zeros = vec![b'0'; 64 << 20];
+    let bomb = synth::zip_bytes(&[("bomb.txt", &zeros), ("ok.csv", CSV)], &[]);
+    assert!(bomb.len() < 1 << 20, "small on disk: {}", bomb.len());
+    d.create_bytes("bomb.zip", &bomb);
+    let out = leakscan()
+        .args(["scan", "--format", "json", "-q"])
+        .arg(d.path())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = errors_of(&report);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.0 == "bomb.zip!bomb.txt" && e.2.contains("compression ratio")),
+        "{errors:?}"
+    );
+    assert_eq!(entries_for(&report, "findings", "bomb.zip!ok.csv").len(), 2);
+
+    // The total budget trips too, whatever the ratio.
+    let (report, _, _) = scan_json(&[
+        d.path().to_str().unwrap(),
+        "-q",
+        "--max-ratio",
+        "100000",
+        "--max-archive-bytes",
+        "8M",
+    ]);
+    assert!(
+        errors_of(&report)
+            .iter()
+            .any(|e| e.2.contains("--max-archive-bytes")),
+        "{:?}",
+        errors_of(&report)
+    );
+}
+
+#[test]
+fn truncated_gzip_broken_zip_and_encrypted_member_are_errors() {
+    let d = TestDir::new();
+    let mut big = String::from("sfzh\n");
+    for i in 0..2000 {
+        big.push_str(&format!("row {i} 110101199003071233\n"));
+    }
+    let gz = synth::gzip_bytes(big.as_bytes());
+    d.create_bytes("cut.csv.gz", &gz[..gz.len() / 2]);
+    let zipped = synth::zip_bytes(&[("a.csv", CSV)], &[]);
+    d.create_bytes("broken.zip", &zipped[..zipped.len() - 30]);
+    // Mark the first member encrypted (general-purpose flag bit 0) in its
+    // local header and in the central directory.
+    let mut enc = synth::zip_bytes(&[("secret.csv", CSV), ("open.csv", CSV)], &[]);
+    enc[6] |= 1;
+    let central = enc.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    enc[central + 8] |= 1;
+    d.create_bytes("enc.zip", &enc);
+    let (report, code, _) = scan_json(&[d.path().to_str().unwrap(), "-q"]);
+    assert_eq!(code, 1, "the readable parts hold core data");
+    let errors = errors_of(&report);
+    let reason = |p: &str| {
+        errors
+            .iter()
+            .find(|e| e.0 == p)
+            .map(|e| e.2.clone())
+            .unwrap_or_default()
+    };
+    assert!(!reason("cut.csv.gz!cut.csv").is_empty(), "{errors:?}");
+    assert!(reason("broken.zip").contains("broken zip"), "{errors:?}");
+    assert!(
+        reason("enc.zip!secret.csv").contains("encrypted"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        entries_for(&report, "findings", "enc.zip!open.csv").len(),
+        2
+    );
+    // The part of the gzip before the cut was scanned.
+    assert!(!entries_for(&report, "findings", "cut.csv.gz!cut.csv").is_empty());
+}
+
+#[test]
+fn deep_nesting_stops_at_the_depth_limit() {
+    let d = TestDir::new();
+    let mut blob = CSV.to_vec();
+    let mut name = "data.csv".to_string();
+    for i in 0..20 {
+        blob = synth::zip_bytes(&[(name.as_str(), &blob)], &[]);
+        name = format!("level{i}.zip");
+    }
+    d.create_bytes("deep.zip", &blob);
+    let (report, _, _) = scan_json(&[d.path().to_str().unwrap(), "-q"]);
+    assert_eq!(report["summary"]["findings_total"], 0);
+    let errors = errors_of(&report);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].2.contains("--max-depth 8"), "{errors:?}");
+    let (report, _, _) = scan_json(&[d.path().to_str().unwrap(), "-q", "--max-depth", "25"]);
+    assert_eq!(report["summary"]["findings_total"], 2);
+    let path = report["findings"][0]["path"].as_str().unwrap().to_string();
+    assert_eq!(path.matches('!').count(), 20, "{path}");
+}
+
+#[test]
+fn pdf_without_text_layer_is_listed_not_called_clean() {
+    let d = TestDir::new();
+    d.create_bytes("scan.pdf", &synth::pdf_bytes(&[]));
+    d.create_bytes("junk.pdf", b"%PDF-1.4\nthis is not a pdf\n");
+    let (report, _, _) = scan_json(&[d.path().to_str().unwrap(), "-q"]);
+    let errors = errors_of(&report);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.0 == "scan.pdf" && e.2.contains("no text layer")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.0 == "junk.pdf" && e.1 == "pdf"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn skip_binary_turns_raw_scanning_off() {
+    let d = TestDir::new();
+    d.create_bytes("table.db", b"\x00\x01\x02sfzh\x00110101199003071233\x00");
+    let (report, _, _) = scan_json(&[d.path().to_str().unwrap(), "-q"]);
+    assert_eq!(report["summary"]["findings_total"], 1);
+    let (report, _, _) = scan_json(&[d.path().to_str().unwrap(), "-q", "--skip-binary"]);
+    assert_eq!(report["summary"]["findings_total"], 0);
+    assert!(report["skipped"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("--skip-binary"));
+}
