@@ -591,13 +591,7 @@ impl Pipeline<'_> {
                         text.push('\t');
                     }
                     let start = text.len();
-                    text.extend(cell.chars().map(|c| {
-                        if c == '\t' || c == '\n' || c == '\r' {
-                            ' '
-                        } else {
-                            c
-                        }
-                    }));
+                    text.push_str(&folded(&cell.replace(['\t', '\n', '\r'], " ")));
                     fields.push(start..text.len());
                 }
                 total += text.len() as u64;
@@ -655,6 +649,7 @@ impl Pipeline<'_> {
         for block in blocks {
             match block {
                 Block::Paragraph(p) => {
+                    let p = folded(p);
                     line += 1;
                     total += p.len() as u64;
                     let unit = TextUnit {
@@ -679,7 +674,7 @@ impl Pipeline<'_> {
                                 text.push('\t');
                             }
                             let start = text.len();
-                            text.push_str(&cell.replace('\t', " "));
+                            text.push_str(&folded(&cell.replace('\t', " ")));
                             fields.push(start..text.len());
                         }
                         total += text.len() as u64;
@@ -726,6 +721,14 @@ fn decode_whole(bytes: &[u8]) -> String {
     enc.decode_without_bom_handling(&bytes[sniffed.bom_len..])
         .0
         .into_owned()
+}
+
+/// Text with full-width forms folded to ASCII, as the read stage does for
+/// decoded files (documents and sheets do not pass through it).
+fn folded(s: &str) -> String {
+    let mut b = s.as_bytes().to_vec();
+    read::chunk::fold_fullwidth(&mut b, 0);
+    String::from_utf8_lossy(&b).into_owned()
 }
 
 fn failed(display: String, kind: &'static str, reason: String) -> FileOutcome {

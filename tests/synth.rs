@@ -457,6 +457,60 @@ pub fn accuracy_corpus(dir: &Path, rows: usize) -> Truth {
     }
     files.push((prose, "utf-16le"));
 
+    // The same data again in other containers and formats, with the same truth.
+    let mut extra: Vec<(String, Vec<u8>, Truth)> = Vec::new();
+    for (f, _) in &files {
+        let retarget = |path: &str| -> Truth {
+            f.truth
+                .iter()
+                .map(|t| (path.to_string(), t.1, t.2, t.3.clone()))
+                .collect()
+        };
+        match f.path.as_str() {
+            "exports/customers.csv" => {
+                let rows: Vec<Vec<String>> = f
+                    .text
+                    .lines()
+                    .map(|l| l.split(',').map(str::to_string).collect())
+                    .collect();
+                extra.push((
+                    "exports/customers.xlsx".into(),
+                    xlsx_bytes("customers", &rows),
+                    retarget("exports/customers.xlsx!customers"),
+                ));
+            }
+            "exports/devices.tsv" => {
+                let zipped = zip_bytes(&[("devices.tsv", f.text.as_bytes())], &[]);
+                extra.push((
+                    "exports/devices.zip".into(),
+                    zipped,
+                    retarget("exports/devices.zip!devices.tsv"),
+                ));
+            }
+            "logs/app.log" => {
+                extra.push((
+                    "logs/app.log.gz".into(),
+                    gzip_bytes(f.text.as_bytes()),
+                    retarget("logs/app.log.gz!app.log"),
+                ));
+            }
+            "reports/自查报告.txt" => {
+                let paragraphs: Vec<String> = f.text.lines().map(str::to_string).collect();
+                extra.push((
+                    "reports/report.docx".into(),
+                    docx_bytes(&[], &paragraphs),
+                    retarget("reports/report.docx"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    for (path, bytes, t) in extra {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create folder");
+        std::fs::write(&path, bytes).expect("write corpus file");
+        truth.extend(t);
+    }
     for (f, encoding) in files {
         let bytes = match encoding {
             "gbk" => encoding_rs::GB18030.encode(&f.text).0.into_owned(),
