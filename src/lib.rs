@@ -69,6 +69,15 @@ pub fn today() -> u32 {
         .unwrap_or(20991231)
 }
 
+/// This process's peak resident set size in KiB, from `/proc/self/status`.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 /// Load the patterns and policy named by `opts`.
 pub fn load_patterns(opts: &ScanOptions) -> Result<Patterns, PatternError> {
     Patterns::load(opts.patterns_dir.as_deref(), opts.policy_file.as_deref())
@@ -135,6 +144,7 @@ pub fn scan(
         started_at: humantime::format_rfc3339_millis(started_at).to_string(),
         finished_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
         duration_ms: clock.elapsed().as_millis() as u64,
+        peak_rss_kib: peak_rss_kib(),
         options: opts.clone(),
         policy: report::PolicyInfo {
             origin: policy.origin.clone(),

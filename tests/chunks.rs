@@ -153,4 +153,9 @@ fn large_file_value_across_chunk_boundaries_found_exactly_once() {
     );
     assert!(report["summary"]["bytes_scanned"].as_u64().unwrap() > total);
     assert!(placed > 700, "{placed} values placed");
+    // Memory does not grow with the file: 256 MiB of data, a 3 MiB line.
+    let rss = report["scan"]["peak_rss_kib"]
+        .as_u64()
+        .expect("peak RSS on Linux");
+    assert!(rss < 64 * 1024, "peak RSS {rss} KiB");
 }

@@ -158,6 +158,10 @@ fn zip_bomb_is_reported_and_the_rest_of_the_archive_scanned() {
         "{errors:?}"
     );
     assert_eq!(entries_for(&report, "findings", "bomb.zip!ok.csv").len(), 2);
+    let rss = report["scan"]["peak_rss_kib"]
+        .as_u64()
+        .expect("peak RSS on Linux");
+    assert!(rss < 64 * 1024, "memory stays bounded: peak RSS {rss} KiB");
 
     // The total budget trips too, whatever the ratio.
     let (report, _, _) = scan_json(&[

@@ -6,7 +6,7 @@
 //! ```text
 //! {
 //!   "tool": "leakscan", "version": "0.1.0",
-//!   "scan":     { roots, started_at, finished_at, duration_ms, options, policy },
+//!   "scan":     { roots, started_at, finished_at, duration_ms, peak_rss_kib, options, policy },
 //!   "summary":  { files_seen, files_scanned, files_skipped, files_failed, bytes_scanned,
 //!                 findings_total, findings_listed,
 //!                 findings_per_tier {core, general, public},
@@ -130,6 +130,10 @@ pub struct ScanInfo {
     pub finished_at: String,
     /// Wall time.
     pub duration_ms: u64,
+    /// Peak resident memory of the scanning process in KiB (Linux
+    /// `VmHWM`), when the system tells it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kib: Option<u64>,
     /// Options in force.
     pub options: ScanOptions,
     /// Policy in force.
