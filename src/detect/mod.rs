@@ -731,6 +731,19 @@ mod tests {
             .collect()
     }
 
+    type Expected<'a> = &'a [(&'a str, &'a str, Confidence)];
+
+    /// Each text must give exactly the (detector, value, confidence) listed.
+    fn check_vectors(t: &[(&str, Expected<'_>)]) {
+        for (text, want) in t {
+            let want: Vec<_> = want
+                .iter()
+                .map(|(d, v, c)| (*d, v.to_string(), *c))
+                .collect();
+            assert_eq!(found(text), want, "{text}");
+        }
+    }
+
     fn values(text: &str) -> Vec<String> {
         found(text).into_iter().map(|f| f.1).collect()
     }
@@ -738,7 +751,6 @@ mod tests {
     #[test]
     fn resident_id_vectors() {
         use Confidence::*;
-        type Expected<'a> = &'a [(&'a str, &'a str, Confidence)];
         let t: &[(&str, Expected)] = &[
             (
                 "110101199003071233",
@@ -769,13 +781,7 @@ mod tests {
             ),
             ("20231105123045", &[]), // 14-digit timestamp
         ];
-        for (text, want) in t {
-            let want: Vec<_> = want
-                .iter()
-                .map(|(d, v, c)| (*d, v.to_string(), *c))
-                .collect();
-            assert_eq!(found(text), want, "{text}");
-        }
+        check_vectors(t);
     }
 
     #[test]
@@ -888,7 +894,6 @@ mod tests {
     #[test]
     fn catalogue_vectors() {
         use Confidence::*;
-        type Expected<'a> = &'a [(&'a str, &'a str, Confidence)];
         let t: &[(&str, Expected)] = &[
             ("IMSI 460001234567890", &[("imsi", "460001234567890", High)]),
             ("460001234567890", &[("imsi", "460001234567890", Medium)]),
@@ -951,13 +956,7 @@ mod tests {
                 &[("cn_resident_id", "11010119900307109X", Medium)],
             ),
         ];
-        for (text, want) in t {
-            let want: Vec<_> = want
-                .iter()
-                .map(|(d, v, c)| (*d, v.to_string(), *c))
-                .collect();
-            assert_eq!(found(text), want, "{text}");
-        }
+        check_vectors(t);
     }
 
     #[test]

@@ -140,28 +140,24 @@ impl<R: Read> TextReader<R> {
                 self.decode(&raw[..n], eof);
             }
             let mut pos = 0;
+            // The rest of a line: owned from `own_from` to its end.
+            let line_end = |text, line, chars_before, own_from: usize| Segment {
+                text,
+                line,
+                chars_before,
+                own: own_from..text.len(),
+                whole: chars_before == 0 && own_from == 0,
+            };
             while let Some(k) = memchr::memchr(b'\n', &self.buf[pos..]) {
                 let text = strip_cr(&self.buf[pos..pos + k]);
-                f(Segment {
-                    text,
-                    line,
-                    chars_before,
-                    own: own_from..text.len(),
-                    whole: chars_before == 0 && own_from == 0,
-                });
+                f(line_end(text, line, chars_before, own_from));
                 (line, chars_before, own_from) = (line + 1, 0, 0);
                 pos += k + 1;
             }
             if eof {
                 if pos < self.buf.len() {
                     let text = strip_cr(&self.buf[pos..]);
-                    f(Segment {
-                        text,
-                        line,
-                        chars_before,
-                        own: own_from..text.len(),
-                        whole: chars_before == 0 && own_from == 0,
-                    });
+                    f(line_end(text, line, chars_before, own_from));
                 }
                 return Ok(self.stats);
             }
