@@ -70,7 +70,7 @@ fn every_format_and_encoding_gives_the_same_findings() {
         assert_eq!(strip(&got, lines), strip(base, lines), "{rel}");
         checked += 1;
     }
-    assert_eq!(checked, 21);
+    assert_eq!(checked, 22);
     // Where each form's findings point.
     let path_of = |top: &str| files[top][0].3.clone();
     assert_eq!(path_of("book.xlsx"), "book.xlsx!客户");
@@ -117,6 +117,36 @@ fn every_format_and_encoding_gives_the_same_findings() {
     assert_eq!(sheet[0]["field"], "身份证号");
     assert_eq!(sheet[0]["column"], 2);
     assert_eq!(sheet[0]["confidence"], "high");
+}
+
+#[test]
+fn legacy_xls_gives_the_same_findings_as_its_csv() {
+    // fixtures/formats/book.xls is made by tools/make_xls.py from the CSV.
+    let formats = root().join("fixtures/formats");
+    let xls = formats.join("book.xls");
+    let csv = formats.join("customers_utf8.csv");
+    let (report, _, _) = scan_json(&[
+        xls.to_str().unwrap(),
+        csv.to_str().unwrap(),
+        "-q",
+        "--reveal",
+    ]);
+    let files = by_top_file(&report);
+    let of = |key: &str| -> Vec<(String, String, u64)> {
+        let (_, v) = files.iter().find(|(k, _)| k.ends_with(key)).expect(key);
+        v.iter()
+            .map(|(d, val, l, _)| (d.clone(), val.clone(), *l))
+            .collect()
+    };
+    assert_eq!(of("book.xls"), of("customers_utf8.csv"));
+    assert!(files.keys().any(|k| k.ends_with("book.xls")));
+    let sheet = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["format"] == "xls")
+        .unwrap();
+    assert!(sheet["path"].as_str().unwrap().ends_with("book.xls!客户"));
 }
 
 fn errors_of(report: &serde_json::Value) -> Vec<(String, String, String)> {

@@ -871,6 +871,26 @@ pub fn format_fixtures() -> Vec<(String, Vec<u8>)> {
     let mut bom = vec![0xEF, 0xBB, 0xBF];
     bom.extend_from_slice(&utf8);
     let gbk = encoding_rs::GB18030.encode(&csv).0.into_owned();
+    // Big5 holds traditional characters only: the same records, traditional header.
+    let big5_text = csv
+        .replacen("身份证号,手机号码", "身份證號,手機號碼", 1)
+        .replace("客服回访：联系电话", "客服回訪：聯繫電話")
+        .replace("已核实", "已核實")
+        .chars()
+        .map(|c| match c {
+            '张' => '張',
+            '赵' => '趙',
+            '刘' => '劉',
+            '陈' => '陳',
+            '杨' => '楊',
+            '黄' => '黃',
+            '伟' => '偉',
+            '静' => '靜',
+            '强' => '強',
+            other => other,
+        })
+        .collect::<String>();
+    let big5 = encoding_rs::BIG5.encode(&big5_text).0.into_owned();
     let xlsx = xlsx_bytes("客户", &[rows.clone(), vec![para.clone()]].concat());
     let pdf_lines: Vec<String> = rows[1..]
         .iter()
@@ -882,6 +902,7 @@ pub fn format_fixtures() -> Vec<(String, Vec<u8>)> {
         ("customers_utf8.csv".into(), utf8.clone()),
         ("customers_utf8_bom.csv".into(), bom),
         ("customers_gb18030.csv".into(), gbk),
+        ("customers_big5.csv".into(), big5),
         ("customers_utf16le_bom.csv".into(), utf16(true, true)),
         ("customers_utf16be_bom.csv".into(), utf16(false, true)),
         ("customers_utf16le.csv".into(), utf16(true, false)),

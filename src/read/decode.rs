@@ -6,7 +6,7 @@
 //! 3. Any other NUL byte in the head means binary: scanned raw for ASCII.
 //! 4. Valid UTF-8 is UTF-8.
 //! 5. Text that decodes as GB18030 (a superset of GBK and GB2312) without
-//!    errors is GB18030.
+//!    errors is GB18030, unless `chardetng` is confident it is Big5.
 //! 6. Otherwise `chardetng` guesses (Big5, Shift_JIS, …); the file is decoded
 //!    with replacement characters and the report says so.
 
@@ -53,12 +53,17 @@ pub fn sniff(head: &[u8], complete: bool) -> Sniffed {
         Err(e) if e.error_len().is_none() && !complete => return text(UTF_8),
         Err(_) => {}
     }
-    if decodes_cleanly(GB18030, head, complete) {
-        return text(GB18030);
-    }
     let mut detector = chardetng::EncodingDetector::new();
     detector.feed(head, complete);
-    text(detector.guess(None, true))
+    let (guess, sure) = detector.guess_assess(None, true);
+    if decodes_cleanly(GB18030, head, complete) {
+        // Big5 text often also decodes as GB18030; trust a confident Big5 guess.
+        if guess == encoding_rs::BIG5 && sure && decodes_cleanly(guess, head, complete) {
+            return text(guess);
+        }
+        return text(GB18030);
+    }
+    text(guess)
 }
 
 /// A short display name for reports: `UTF-8`, `GB18030`, `UTF-16LE`, `binary`.
@@ -121,6 +126,10 @@ mod tests {
         bom8.extend_from_slice("手机".as_bytes());
         let mut bom16 = vec![0xFF, 0xFE];
         bom16.extend(utf16le("手机 13812345678"));
+        let big5 = encoding_rs::BIG5
+            .encode("姓名,身份證號碼,手機號碼\n陳大文,110101199003071233,13812345678\n客服回訪：聯繫電話已核實，資料無誤。")
+            .0
+            .into_owned();
         let t: Vec<(&str, Vec<u8>, &str, usize)> = vec![
             ("utf-8 BOM", bom8, "UTF-8", 3),
             ("utf-16le BOM", bom16, "UTF-16LE", 2),
@@ -145,6 +154,7 @@ mod tests {
             ("utf-8", "手机 13812345678".as_bytes().to_vec(), "UTF-8", 0),
             ("ascii", b"plain ascii".to_vec(), "UTF-8", 0),
             ("gbk", gbk, "GB18030", 0),
+            ("big5", big5, "Big5", 0),
         ];
         for (what, bytes, want, bom) in t {
             let s = sniff(&bytes, true);
