@@ -221,6 +221,11 @@ impl<R: Read> TextReader<R> {
             data = &joined;
         }
         loop {
+            // SIMD validation first; std only to locate an error.
+            if simdutf8::basic::from_utf8(data).is_ok() {
+                self.buf.extend_from_slice(data);
+                return;
+            }
             match std::str::from_utf8(data) {
                 Ok(_) => {
                     self.buf.extend_from_slice(data);
