@@ -183,6 +183,24 @@ impl FileTally {
         }
     }
 
+    /// Fold in the tally of another part of the same file (a segment read in
+    /// parallel), keeping the first `cap` findings by position.
+    pub fn merge(&mut self, other: FileTally) {
+        for (d, c) in other.counts {
+            let mine = self.counts.entry(d).or_default();
+            mine.total += c.total;
+            mine.distinct.extend(c.distinct);
+        }
+        self.listed.extend(other.listed);
+        self.not_listed += other.not_listed;
+        self.id_with_phone |= other.id_with_phone;
+        self.listed.sort_by_key(|f| (f.line, f.column, f.detector));
+        if self.cap != 0 && self.listed.len() > self.cap {
+            self.not_listed += (self.listed.len() - self.cap) as u64;
+            self.listed.truncate(self.cap);
+        }
+    }
+
     /// Total findings counted.
     pub fn total(&self) -> u64 {
         self.counts.values().map(|c| c.total).sum()
@@ -280,6 +298,35 @@ mod tests {
             locate,
         );
         assert_eq!(t.verdict(&p).escalations.len(), 1);
+    }
+
+    #[test]
+    fn merged_parts_keep_exact_counts_and_the_first_findings() {
+        let p = policy(0);
+        let (mut a, mut b) = (FileTally::new(2), FileTally::new(2));
+        a.add_record(&p, &[m(DetectorId::CnMobile, "13800000001")], |_| {
+            (10, 1, None)
+        });
+        a.add_record(&p, &[m(DetectorId::CnMobile, "13800000002")], |_| {
+            (11, 1, None)
+        });
+        b.add_record(&p, &[m(DetectorId::CnMobile, "13800000001")], |_| {
+            (1, 1, None)
+        });
+        b.add_record(
+            &p,
+            &[m(DetectorId::CnResidentId, "110101199003071233")],
+            |_| (2, 1, None),
+        );
+        b.add_record(&p, &[m(DetectorId::CnMobile, "13800000003")], |_| {
+            (3, 1, None)
+        });
+        a.merge(b);
+        assert_eq!(a.total(), 5);
+        assert_eq!(a.counts[&DetectorId::CnMobile].distinct.len(), 3);
+        let lines: Vec<u64> = a.listed.iter().map(|f| f.line).collect();
+        assert_eq!(lines, [1, 2]);
+        assert_eq!(a.not_listed, 3);
     }
 
     #[test]

@@ -163,6 +163,9 @@ pub struct ScanArgs {
     /// Largest nested archive, spreadsheet, document or PDF loaded into memory.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64M")]
     pub max_buffer: u64,
+    /// Split UTF-8 and binary files larger than SIZE into parts scanned in parallel.
+    #[arg(long, hide = true, value_name = "SIZE", value_parser = parse_size, default_value = "64M")]
+    pub split_size: u64,
     /// Bytes read per chunk (for testing chunk boundaries).
     #[arg(long, hide = true, default_value_t = DEFAULT_CHUNK_SIZE as u64, value_parser = clap::value_parser!(u64).range(16..))]
     pub chunk_size: u64,
@@ -250,6 +253,7 @@ impl ScanArgs {
             max_ratio: self.max_ratio.max(1),
             max_buffer: self.max_buffer,
             skip_binary: self.skip_binary,
+            split_size: self.split_size.max(1),
             patterns_dir: self.patterns.clone(),
             policy_file: self.policy.clone(),
             bulk_threshold: self.bulk_threshold,

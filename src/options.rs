@@ -46,6 +46,9 @@ pub struct ScanOptions {
     pub max_buffer: u64,
     /// Do not scan binary data raw.
     pub skip_binary: bool,
+    /// UTF-8 and binary files larger than this are split at line starts and
+    /// their parts scanned in parallel.
+    pub split_size: u64,
     /// `--patterns DIR`.
     pub patterns_dir: Option<PathBuf>,
     /// `--policy FILE`.
@@ -88,6 +91,7 @@ impl Default for ScanOptions {
             max_ratio: 200,
             max_buffer: 64 << 20,
             skip_binary: false,
+            split_size: 64 << 20,
             patterns_dir: None,
             policy_file: None,
             bulk_threshold: None,

@@ -13,9 +13,12 @@ use crate::options::ScanOptions;
 use crate::read::container::{read_bounded, Budget, Compressed, Counting, Limited};
 use crate::read::{self, Kind, ReadError, Source};
 use crate::report::FileOutcome;
+use rayon::prelude::*;
 use std::cell::Cell;
+use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::ops::Range;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -90,7 +93,16 @@ impl Pipeline<'_> {
             depth: 0,
             complete_head: head.len() < read::HEAD_SIZE,
         };
-        if read::sniff_kind(&head, &name) == Kind::Zip {
+        let kind = read::sniff_kind(&head, &name);
+        if kind == Kind::Text {
+            let sniffed = read::decode::sniff(&head, blob.complete_head);
+            let splittable = sniffed.encoding.is_none_or(|e| e == encoding_rs::UTF_8);
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            if splittable && size > self.opts.split_size && rayon::current_num_threads() > 1 {
+                return self.text_split(&file, &head, sniffed, size, &blob, emit);
+            }
+        }
+        if kind == Kind::Zip {
             // Zip needs random access: reopen the file from its start.
             if let Err(e) = file.seek(SeekFrom::Start(0)) {
                 return emit(failed(blob.display, "io", e.to_string()));
@@ -567,6 +579,128 @@ impl Pipeline<'_> {
         ));
     }
 
+    /// A large UTF-8 (or binary) file, split at line starts into parts of
+    /// about `--split-size` scanned in parallel. Every line belongs to exactly
+    /// one part; line numbers are fixed up from the parts' line counts.
+    fn text_split(
+        &self,
+        file: &File,
+        head: &[u8],
+        sniffed: read::decode::Sniffed,
+        size: u64,
+        blob: &Blob<'_>,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let binary = sniffed.encoding.is_none();
+        if binary && self.opts.skip_binary {
+            return emit(FileOutcome::Skipped {
+                display: blob.display.clone(),
+                reason: "binary data (--skip-binary)".to_string(),
+            });
+        }
+        // Line 1 decides the table layout, as in the sequential path.
+        let body = &head[sniffed.bom_len..];
+        let first = body
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(body, |nl| &body[..nl]);
+        let first = first.strip_suffix(b"\r").unwrap_or(first);
+        let mut extractor = extract::Extractor::for_path(Path::new(blob.name), binary);
+        let mut header: Option<HeaderProfile> = None;
+        let mut names: Vec<String> = Vec::new();
+        if let Some(cells) = extractor.header_names(first) {
+            let profile = self.registry.header_profile(&cells);
+            let is_table = extractor.is_declared_table() || profile.is_informative();
+            extractor.confirm_table(is_table);
+            if is_table {
+                let mut probe = Vec::new();
+                let mut ex = extractor.clone();
+                self.registry
+                    .scan(&ex.unit(first, true, true), Some(&profile), &mut probe);
+                if probe.is_empty() {
+                    names = field_names(&cells);
+                    header = Some(profile);
+                }
+            }
+        }
+        let mut starts = vec![sniffed.bom_len as u64];
+        let mut at = self.opts.split_size;
+        while at < size {
+            if let Some(b) = next_line_start(file, at, size) {
+                if b > *starts.last().unwrap_or(&0) && b < size {
+                    starts.push(b);
+                }
+            }
+            at += self.opts.split_size;
+        }
+        let parts: Vec<(u64, u64)> = starts
+            .iter()
+            .zip(starts.iter().skip(1).chain([&size]))
+            .map(|(&s, &e)| (s, e))
+            .collect();
+        let results: Vec<(Scan, io::Result<read::chunk::ReadStats>)> = parts
+            .par_iter()
+            .enumerate()
+            .map(|(i, &(start, end))| {
+                let mut ex = extractor.clone();
+                let mut scan = self.new_scan();
+                let region = Region {
+                    file,
+                    pos: start,
+                    end,
+                };
+                let reader = read::chunk::TextReader::new(
+                    region,
+                    Vec::new(),
+                    0,
+                    false,
+                    sniffed.encoding,
+                    self.opts.chunk_size,
+                );
+                let result = reader.for_each_segment(|seg| {
+                    let is_header = i == 0 && seg.line == 1 && seg.whole && header.is_some();
+                    let unit = ex.unit(seg.text, seg.whole, is_header);
+                    let column = |m: &Match| seg.column(m.span.start, binary);
+                    self.unit(
+                        &mut scan,
+                        &unit,
+                        header.as_ref(),
+                        &names,
+                        Some(&seg.own),
+                        seg.line,
+                        &column,
+                    );
+                });
+                (scan, result)
+            })
+            .collect();
+        let mut merged = self.new_scan();
+        let (mut bytes, mut replaced, mut error, mut offset) =
+            (sniffed.bom_len as u64, false, None, 0u64);
+        for (mut scan, result) in results {
+            scan.tally.listed.iter_mut().for_each(|f| f.line += offset);
+            match result {
+                Ok(stats) => {
+                    bytes += stats.bytes;
+                    replaced |= stats.replaced;
+                    offset += stats.newlines;
+                }
+                Err(e) => {
+                    error.get_or_insert(e.to_string());
+                }
+            }
+            merged.tally.merge(scan.tally);
+        }
+        let format = if binary { "binary" } else { "text" };
+        let encoding = read::decode::label(sniffed.encoding);
+        emit(self.finish(
+            merged,
+            blob.display.clone(),
+            (format, encoding),
+            (bytes, replaced, error),
+        ));
+    }
+
     /// Spreadsheets: one outcome per sheet. Returns whether the bytes were a
     /// readable workbook.
     fn sheets(
@@ -721,6 +855,44 @@ fn decode_whole(bytes: &[u8]) -> String {
     enc.decode_without_bom_handling(&bytes[sniffed.bom_len..])
         .0
         .into_owned()
+}
+
+/// A byte range of a file, read with positional reads (parts of one file
+/// are read by several threads at once).
+struct Region<'f> {
+    file: &'f File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for Region<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = (self.end - self.pos).min(buf.len() as u64) as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        let got = self.file.read_at(&mut buf[..n], self.pos)?;
+        self.pos += got as u64;
+        Ok(got)
+    }
+}
+
+/// The offset just after the first line break at or after `from`, looking at
+/// most 4 MiB ahead (a longer line is not split).
+fn next_line_start(file: &File, from: u64, size: u64) -> Option<u64> {
+    let mut buf = vec![0u8; 64 << 10];
+    let mut pos = from;
+    while pos < size.min(from + (4 << 20)) {
+        let n = file.read_at(&mut buf, pos).ok()?;
+        if n == 0 {
+            return None;
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            return Some(pos + i as u64 + 1);
+        }
+        pos += n as u64;
+    }
+    None
 }
 
 /// Text with full-width forms folded to ASCII, as the read stage does for

@@ -411,7 +411,13 @@ impl Registry {
             };
         }
         keep_best_reading(out);
+        let is_phone = |m: &Match| {
+            matches!(m.detector, DetectorId::CnMobile | DetectorId::CnLandline) && !m.weak
+        };
         let record = row_cdr.map(|r| (r, Confidence::High)).or_else(|| {
+            if out.iter().filter(|m| is_phone(m)).count() < 2 {
+                return None;
+            }
             let phones: Vec<(Range<usize>, &str)> = out
                 .iter()
                 .filter(|m| {
@@ -589,6 +595,19 @@ impl Registry {
             }
             return;
         }
+        // Only these run lengths start a reading (most digit runs in logs,
+        // timestamps and amounts do not).
+        let sep_next = matches!(next, Some(b' ' | b'-'));
+        let worth = match run.len() {
+            2 => sep_next || run == b"86",
+            3 => run[0] == b'1' || run[0] == b'0',
+            4 | 6 => sep_next || run[0] == b'0',
+            10..=20 => true,
+            _ => false,
+        };
+        if !worth {
+            return;
+        }
         // Grouped forms: 110101 19900307 123X, 6222 0212 3456 7894, 35-209900-176148-1.
         let next_run = || {
             let from = e + 1;
@@ -712,18 +731,23 @@ impl Registry {
 
 /// Of the readings of one token, keep the most confident (the first on a tie).
 fn keep_best_reading(out: &mut Vec<Match>) {
-    let mut kept: Vec<Match> = Vec::with_capacity(out.len());
-    for m in out.drain(..) {
-        match kept.last_mut() {
-            Some(last) if last.token == m.token => {
-                if m.confidence > last.confidence {
-                    *last = m;
-                }
+    if out.windows(2).all(|w| w[0].token != w[1].token) {
+        return;
+    }
+    // Readings of one token are adjacent: keep the first of each run of
+    // equal tokens, replaced by a later reading that is more confident.
+    let mut w = 0;
+    for r in 0..out.len() {
+        if w > 0 && out[w - 1].token == out[r].token {
+            if out[r].confidence > out[w - 1].confidence {
+                out.swap(w - 1, r);
             }
-            _ => kept.push(m),
+        } else {
+            out.swap(w, r);
+            w += 1;
         }
     }
-    *out = kept;
+    out.truncate(w);
 }
 
 /// Index of the field whose byte range contains `at`.
@@ -1082,6 +1106,33 @@ mod tests {
             let want = t[from..].iter().position(u8::is_ascii_digit).map(|k| from + k);
             proptest::prop_assert_eq!(Registry::next_digit(&t, from), want);
         }
+    }
+
+    #[test]
+    fn best_reading_per_token() {
+        let m = |token, c| {
+            let mut x = Match::new(DetectorId::CnMobile, 0..1, "v", c);
+            x.token = token;
+            x
+        };
+        let mut out = vec![
+            m(0, Confidence::Low),
+            m(0, Confidence::High),
+            m(0, Confidence::Medium),
+            m(1, Confidence::Medium),
+            m(2, Confidence::Low),
+            m(2, Confidence::Low),
+        ];
+        keep_best_reading(&mut out);
+        let got: Vec<_> = out.iter().map(|x| (x.token, x.confidence)).collect();
+        assert_eq!(
+            got,
+            [
+                (0, Confidence::High),
+                (1, Confidence::Medium),
+                (2, Confidence::Low)
+            ]
+        );
     }
 
     #[test]

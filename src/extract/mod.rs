@@ -45,7 +45,7 @@ enum Layout {
 }
 
 /// Per-file extraction state: the layout and a reusable field buffer.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Extractor {
     layout: Layout,
     delimiter: Option<u8>,

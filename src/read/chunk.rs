@@ -62,6 +62,8 @@ pub struct ReadStats {
     pub bytes: u64,
     /// Whether invalid byte sequences were replaced with U+FFFD.
     pub replaced: bool,
+    /// Line breaks read.
+    pub newlines: u64,
 }
 
 /// Streaming line reader; see the module docs.
@@ -112,6 +114,7 @@ impl<R: Read> TextReader<R> {
             stats: ReadStats {
                 bytes: head_len,
                 replaced: false,
+                newlines: 0,
             },
         }
     }
@@ -155,6 +158,7 @@ impl<R: Read> TextReader<R> {
                 pos += k + 1;
             }
             if eof {
+                self.stats.newlines = line - 1;
                 if pos < self.buf.len() {
                     let text = strip_cr(&self.buf[pos..]);
                     f(line_end(text, line, chars_before, own_from));

@@ -47,6 +47,9 @@ pub fn sniff(head: &[u8], complete: bool) -> Sniffed {
             bom_len: 0,
         };
     }
+    if simdutf8::basic::from_utf8(head).is_ok() {
+        return text(UTF_8);
+    }
     match std::str::from_utf8(head) {
         Ok(_) => return text(UTF_8),
         // Cut inside a multi-byte character at the end of the head.
