@@ -5,7 +5,7 @@
 #   bench/run.sh [MIB] [RUNS] [THREADS]
 #
 # Builds in release mode, generates a deterministic synthetic corpus of about
-# MIB MiB (default 256) under bench/ if absent, warms the page cache, then runs
+# MIB MiB (default 1024) under bench/ if absent, warms the page cache, then runs
 # the three commands in alternation RUNS times (default 5) and prints the
 # median throughput, the ratios and the peak RSS (GNU time). ripgrep is
 # installed with apt-get (Debian package `ripgrep`) or `cargo install ripgrep`
@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MIB=${1:-256}
+MIB=${1:-1024}
 RUNS=${2:-5}
 THREADS=${3:-0}
 CORPUS="bench/corpus-${MIB}"

@@ -1,0 +1,59 @@
+//! Criterion micro-benchmarks for the hot paths: the candidate scanner over
+//! typical lines (log lines dense with digits, prose without, CSV rows with
+//! values) and the validators. A regression here shows before it reaches the
+//! corpus benchmark (`bench/run.sh`).
+//!
+//! cargo bench --bench scanner
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use leakscan::detect::checksum::{luhn_valid, resident_id_check_char};
+use leakscan::detect::Registry;
+use leakscan::extract::TextUnit;
+use leakscan::patterns::Patterns;
+use std::hint::black_box;
+
+fn lines() -> Vec<(&'static str, String)> {
+    let log = "2024-03-01T08:00:02Z DEBUG order=20240301123456789012 amount=1234.56 ip=10.1.2.3 latency_ms=87\n".repeat(64);
+    let prose = "业务办理完成，感谢您的使用。The quick brown fox jumps over the lazy dog, again and again.\n".repeat(64);
+    let rows = "张三,110101199003071233,13812345678,北京市东城区某街道1号\n".repeat(64);
+    vec![("log", log), ("prose", prose), ("csv_rows", rows)]
+}
+
+fn scanner(c: &mut Criterion) {
+    let patterns = Patterns::builtin().expect("built-in patterns load");
+    let registry = Registry::new(&patterns, 20261128);
+    let mut out = Vec::new();
+    let mut group = c.benchmark_group("scan_lines");
+    for (name, text) in lines() {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for line in text.lines() {
+                    let unit = TextUnit {
+                        text: line.as_bytes(),
+                        fields: None,
+                        is_header: false,
+                        binary: false,
+                    };
+                    registry.scan(black_box(&unit), None, &mut out);
+                    n += out.len();
+                }
+                n
+            })
+        });
+    }
+    group.finish();
+}
+
+fn validators(c: &mut Criterion) {
+    c.bench_function("gb11643_check_char", |b| {
+        b.iter(|| resident_id_check_char(black_box(b"11010119900307123")))
+    });
+    c.bench_function("luhn_19_digits", |b| {
+        b.iter(|| luhn_valid(black_box(b"6228480012345678903")))
+    });
+}
+
+criterion_group!(benches, scanner, validators);
+criterion_main!(benches);
