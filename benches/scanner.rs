@@ -5,6 +5,9 @@
 //!
 //! cargo bench --bench scanner
 
+// `criterion_group!` generates items without doc comments.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use leakscan::detect::checksum::{luhn_valid, resident_id_check_char};
 use leakscan::detect::Registry;
