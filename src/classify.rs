@@ -16,6 +16,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// Sensitivity tier, lowest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -96,8 +97,8 @@ pub struct Finding {
     pub line: u64,
     /// 1-based column (characters).
     pub column: u64,
-    /// Table column name, for table rows.
-    pub field: Option<String>,
+    /// Table column or key name (shared by the findings of one file).
+    pub field: Option<Arc<str>>,
     /// Normalised value (never printed unless revealed).
     pub value: String,
 }
@@ -156,7 +157,7 @@ impl FileTally {
         &mut self,
         policy: &Policy,
         matches: &[Match],
-        mut locate: impl FnMut(&Match) -> (u64, u64, Option<String>),
+        mut locate: impl FnMut(&Match) -> (u64, u64, Option<Arc<str>>),
     ) {
         let has = |d| matches.iter().any(|m| m.detector == d);
         if has(DetectorId::CnResidentId) && has(DetectorId::CnMobile) {
@@ -243,7 +244,7 @@ mod tests {
         Match::new(d, 0..1, v, Confidence::Medium)
     }
 
-    fn locate(_: &Match) -> (u64, u64, Option<String>) {
+    fn locate(_: &Match) -> (u64, u64, Option<Arc<str>>) {
         (1, 1, None)
     }
 

@@ -21,6 +21,7 @@ use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A header cell or key name, if safe to put in a report: a name holding a
 /// long digit run is data (a file without a header row), never echoed.
@@ -36,11 +37,11 @@ fn safe_field_name(name: &str) -> Option<String> {
 }
 
 /// Header names as shown in findings (`#N` for a cell that holds data).
-fn field_names(cells: &[String]) -> Vec<String> {
+fn field_names(cells: &[String]) -> Vec<Arc<str>> {
     cells
         .iter()
         .enumerate()
-        .map(|(i, c)| safe_field_name(c).unwrap_or_else(|| format!("#{}", i + 1)))
+        .map(|(i, c)| Arc::from(safe_field_name(c).unwrap_or_else(|| format!("#{}", i + 1))))
         .collect()
 }
 
@@ -461,7 +462,7 @@ impl Pipeline<'_> {
         scan: &mut Scan,
         unit: &TextUnit<'_>,
         header: Option<&HeaderProfile>,
-        names: &[String],
+        names: &[Arc<str>],
         own: Option<&Range<usize>>,
         line: u64,
         column: &dyn Fn(&Match) -> u64,
@@ -480,6 +481,7 @@ impl Pipeline<'_> {
                 m.key
                     .clone()
                     .and_then(|k| safe_field_name(&String::from_utf8_lossy(&text[k])))
+                    .map(Arc::from)
             });
             (line, column(m), field)
         });
@@ -532,7 +534,7 @@ impl Pipeline<'_> {
         };
         let mut extractor = extract::Extractor::for_path(Path::new(blob.name), binary);
         let mut header: Option<HeaderProfile> = None;
-        let mut names: Vec<String> = Vec::new();
+        let mut names: Vec<Arc<str>> = Vec::new();
         let mut scan = self.new_scan();
         let result = source
             .into_lines(self.opts.chunk_size)
@@ -607,7 +609,7 @@ impl Pipeline<'_> {
         let first = first.strip_suffix(b"\r").unwrap_or(first);
         let mut extractor = extract::Extractor::for_path(Path::new(blob.name), binary);
         let mut header: Option<HeaderProfile> = None;
-        let mut names: Vec<String> = Vec::new();
+        let mut names: Vec<Arc<str>> = Vec::new();
         if let Some(cells) = extractor.header_names(first) {
             let profile = self.registry.header_profile(&cells);
             let is_table = extractor.is_declared_table() || profile.is_informative();

@@ -51,7 +51,7 @@ pub fn write(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
                 crate::detect::Confidence::Low => "low",
             }),
             f.masked.as_str().into(),
-            f.fingerprint.as_str().into(),
+            f.fingerprint.to_string().into(),
             cell(f.field.as_deref().unwrap_or_default()),
         ];
         if reveal {

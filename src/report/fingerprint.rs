@@ -27,15 +27,34 @@ impl Fingerprinter {
         }
     }
 
-    /// `b3:` and 32 hex digits (128 bits) of the keyed hash of the detector id
-    /// and the normalised value.
-    pub fn fingerprint(&self, d: DetectorId, value: &str) -> String {
+    /// The first 128 bits of the keyed hash of the detector id and the
+    /// normalised value.
+    pub fn fingerprint(&self, d: DetectorId, value: &str) -> Fingerprint {
         let mut h = blake3::Hasher::new_keyed(&self.key);
         h.update(d.as_str().as_bytes());
         h.update(&[0]);
         h.update(value.as_bytes());
-        let hex = h.finalize().to_hex();
-        format!("b3:{}", &hex[..32])
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+        Fingerprint(out)
+    }
+}
+
+/// A fingerprint, written `b3:` and 32 hex digits. Kept as 16 bytes until
+/// written (a report can hold a million of them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint(pub [u8; 16]);
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("b3:")?;
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl serde::Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -48,13 +67,15 @@ mod tests {
         let a = Fingerprinter::new(b"key one");
         let b = Fingerprinter::new(b"key two");
         let v = "110101199003071233";
-        let fa = a.fingerprint(DetectorId::CnResidentId, v);
+        let fa = a.fingerprint(DetectorId::CnResidentId, v).to_string();
         assert_eq!(
             fa,
-            Fingerprinter::new(b"key one").fingerprint(DetectorId::CnResidentId, v)
+            Fingerprinter::new(b"key one")
+                .fingerprint(DetectorId::CnResidentId, v)
+                .to_string()
         );
-        assert_ne!(fa, b.fingerprint(DetectorId::CnResidentId, v));
-        assert_ne!(fa, a.fingerprint(DetectorId::CnMobile, v));
+        assert_ne!(fa, b.fingerprint(DetectorId::CnResidentId, v).to_string());
+        assert_ne!(fa, a.fingerprint(DetectorId::CnMobile, v).to_string());
         assert_eq!(fa.len(), 35);
         // Not the unkeyed hash of the value.
         assert!(!blake3::hash(v.as_bytes()).to_hex().starts_with(&fa[3..]));

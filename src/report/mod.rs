@@ -50,6 +50,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 /// The result of one file, handed from the workers to the collector.
 #[derive(Debug)]
@@ -251,8 +252,8 @@ pub struct FileEntry {
 /// One finding in `findings`.
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingEntry {
-    /// Path as shown.
-    pub path: String,
+    /// Path as shown (shared by the findings of one file).
+    pub path: Arc<str>,
     /// 1-based line (decoded text).
     pub line: u64,
     /// 1-based column in characters.
@@ -266,10 +267,10 @@ pub struct FindingEntry {
     /// Masked value.
     pub masked: String,
     /// Keyed fingerprint of the normalised value.
-    pub fingerprint: String,
-    /// Table column name, for table rows.
+    pub fingerprint: fingerprint::Fingerprint,
+    /// Table column or key name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<Arc<str>>,
     /// Normalised value, only with `--reveal`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
@@ -432,9 +433,10 @@ impl Collector {
             escalations: verdict.escalations,
             decode_replacements: replaced,
         });
+        let path: Arc<str> = Arc::from(display.as_str());
         for f in tally.listed {
             self.findings.push(FindingEntry {
-                path: display.clone(),
+                path: path.clone(),
                 line: f.line,
                 column: f.column,
                 detector: f.detector,
