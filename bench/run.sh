@@ -84,3 +84,31 @@ awk -v l="${med[leakscan]}" -v g="${med[rg]}" -v c="${med[cat]}" \
 rg_hits=$(awk -F: '{s+=$NF} END {print s+0}' "$OUT/rg.txt")
 ls_hits=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["findings_total"])' "$OUT/leakscan.json" 2>/dev/null || echo "?")
 echo "matching lines (rg -c): $rg_hits; leakscan findings: $ls_hits"
+
+# Thread scaling: the same corpus with 1 and with 2 workers, in alternation.
+secs_of() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" > /dev/null
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b-a}'
+}
+one="" two=""
+for ((i = 1; i <= RUNS; i++)); do
+  one+="$(secs_of "$LEAKSCAN" scan "$CORPUS" -q --no-progress --format json -j 1 --fail-on never) "
+  two+="$(secs_of "$LEAKSCAN" scan "$CORPUS" -q --no-progress --format json -j 2 --fail-on never) "
+done
+m1=$(echo "$one" | median)
+m2=$(echo "$two" | median)
+awk -v a="$m1" -v b="$m2" 'BEGIN {printf "threads: 1 worker %.3f s, 2 workers %.3f s, speed-up %.2fx\n", a, b, a/b}'
+
+# One large file: parts of it are scanned in parallel.
+big="$CORPUS/large/export_0.log"
+one="" two=""
+for ((i = 1; i <= RUNS; i++)); do
+  one+="$(secs_of "$LEAKSCAN" scan "$big" -q --no-progress --format json -j 1 --fail-on never) "
+  two+="$(secs_of "$LEAKSCAN" scan "$big" -q --no-progress --format json -j 2 --fail-on never) "
+done
+m1=$(echo "$one" | median)
+m2=$(echo "$two" | median)
+awk -v a="$m1" -v b="$m2" -v f="$big" 'BEGIN {printf "one large file (%s): 1 worker %.3f s, 2 workers %.3f s, speed-up %.2fx\n", f, a, b, a/b}'

@@ -109,7 +109,7 @@ pub fn scan(
         .num_threads(opts.threads)
         .build()?;
     let fingerprinter = report::fingerprint::Fingerprinter::new(&opts.hash_key);
-    let mut collector = Collector::new(fingerprinter, opts.reveal, opts.all_files);
+    let mut collector = Collector::new(opts.all_files);
 
     let (tx, rx) = mpsc::sync_channel::<FileOutcome>(1024);
     std::thread::scope(|s| {
@@ -119,6 +119,7 @@ pub fn scan(
                 registry,
                 policy,
                 opts,
+                fingerprinter: &fingerprinter,
             };
             pool.install(|| {
                 entries.par_bridge().for_each(|entry| {

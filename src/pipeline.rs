@@ -12,7 +12,8 @@ use crate::extract::{self, office::Block, TextUnit};
 use crate::options::ScanOptions;
 use crate::read::container::{read_bounded, Budget, Compressed, Counting, Limited};
 use crate::read::{self, Kind, ReadError, Source};
-use crate::report::FileOutcome;
+use crate::report::fingerprint::Fingerprinter;
+use crate::report::{self, FileOutcome};
 use rayon::prelude::*;
 use std::cell::Cell;
 use std::fs::File;
@@ -63,6 +64,8 @@ pub struct Pipeline<'a> {
     pub policy: &'a Policy,
     /// Scan options.
     pub opts: &'a ScanOptions,
+    /// Keyed fingerprints for the listed findings.
+    pub fingerprinter: &'a Fingerprinter,
 }
 
 /// State of one text-like blob being scanned.
@@ -496,14 +499,19 @@ impl Pipeline<'_> {
         (format, encoding): (&'static str, &'static str),
         (bytes, replaced, error): (u64, bool, Option<String>),
     ) -> FileOutcome {
-        let verdict = scan.tally.verdict(self.policy);
+        let mut tally = scan.tally;
+        let verdict = tally.verdict(self.policy);
+        let listed = std::mem::take(&mut tally.listed);
+        let entries =
+            report::finding_entries(&display, listed, self.fingerprinter, self.opts.reveal);
         FileOutcome::Scanned {
             display,
             format,
             encoding,
             bytes,
             replaced,
-            tally: scan.tally,
+            tally,
+            entries,
             verdict,
             error,
         }

@@ -42,7 +42,7 @@ pub mod json;
 pub mod mask;
 pub mod summary;
 
-use crate::classify::{Count, FileTally, FileVerdict, Policy, Tier};
+use crate::classify::{Count, FileTally, FileVerdict, Finding, Policy, Tier};
 use crate::detect::{Confidence, DetectorId};
 use crate::options::ScanOptions;
 use fingerprint::Fingerprinter;
@@ -67,8 +67,10 @@ pub enum FileOutcome {
         bytes: u64,
         /// Whether invalid sequences were replaced while decoding.
         replaced: bool,
-        /// Classified findings and counts.
+        /// Counts (its `listed` is already turned into `entries`).
         tally: FileTally,
+        /// The listed findings, masked and fingerprinted by the worker.
+        entries: Vec<FindingEntry>,
         /// The file's tier.
         verdict: FileVerdict,
         /// A read error that cut the file short.
@@ -311,11 +313,35 @@ fn detector_counts<'a>(
     .collect()
 }
 
+/// The report entries of a file's listed findings: masked, fingerprinted,
+/// and with the value only when `reveal`. Runs in the workers.
+pub fn finding_entries(
+    path: &str,
+    listed: Vec<Finding>,
+    fingerprinter: &Fingerprinter,
+    reveal: bool,
+) -> Vec<FindingEntry> {
+    let path: Arc<str> = Arc::from(path);
+    listed
+        .into_iter()
+        .map(|f| FindingEntry {
+            path: path.clone(),
+            line: f.line,
+            column: f.column,
+            detector: f.detector,
+            tier: f.tier,
+            confidence: f.confidence,
+            masked: mask::mask(f.detector, &f.value),
+            fingerprint: fingerprinter.fingerprint(f.detector, &f.value),
+            field: f.field,
+            value: reveal.then_some(f.value),
+        })
+        .collect()
+}
+
 /// Gathers file outcomes on the one thread that owns the report.
 #[derive(Debug)]
 pub struct Collector {
-    fingerprinter: Fingerprinter,
-    reveal: bool,
     list_clean: bool,
     summary: Summary,
     totals: BTreeMap<DetectorId, Count>,
@@ -326,11 +352,9 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// A collector fingerprinting with `fingerprinter`; `reveal` keeps values.
-    pub fn new(fingerprinter: Fingerprinter, reveal: bool, list_clean: bool) -> Self {
+    /// A collector; `list_clean` lists files without findings too.
+    pub fn new(list_clean: bool) -> Self {
         Collector {
-            fingerprinter,
-            reveal,
             list_clean,
             summary: Summary::default(),
             totals: BTreeMap::new(),
@@ -379,6 +403,7 @@ impl Collector {
                 bytes,
                 replaced,
                 tally,
+                entries,
                 verdict,
                 error,
             } => {
@@ -392,7 +417,13 @@ impl Collector {
                         reason: format!("read stopped part-way: {reason}"),
                     });
                 }
-                self.add_scanned(display, (format, encoding), bytes, replaced, tally, verdict);
+                self.add_scanned(
+                    display,
+                    (format, encoding),
+                    (bytes, replaced),
+                    (tally, entries),
+                    verdict,
+                );
             }
         }
     }
@@ -401,9 +432,8 @@ impl Collector {
         &mut self,
         display: String,
         (format, encoding): (&'static str, &'static str),
-        bytes: u64,
-        replaced: bool,
-        tally: FileTally,
+        (bytes, replaced): (u64, bool),
+        (tally, entries): (FileTally, Vec<FindingEntry>),
         verdict: FileVerdict,
     ) {
         let tier = verdict.tier.unwrap_or(Tier::Public);
@@ -427,27 +457,13 @@ impl Collector {
             encoding,
             bytes,
             findings: total,
-            listed: tally.listed.len() as u64,
+            listed: entries.len() as u64,
             not_listed: tally.not_listed,
             detectors: detector_counts(tally.counts.iter()),
             escalations: verdict.escalations,
             decode_replacements: replaced,
         });
-        let path: Arc<str> = Arc::from(display.as_str());
-        for f in tally.listed {
-            self.findings.push(FindingEntry {
-                path: path.clone(),
-                line: f.line,
-                column: f.column,
-                detector: f.detector,
-                tier: f.tier,
-                confidence: f.confidence,
-                masked: mask::mask(f.detector, &f.value),
-                fingerprint: self.fingerprinter.fingerprint(f.detector, &f.value),
-                field: f.field,
-                value: self.reveal.then_some(f.value),
-            });
-        }
+        self.findings.extend(entries);
     }
 
     /// Findings counted so far.
