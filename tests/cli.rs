@@ -17,3 +17,5 @@ mod synth;
 mod accuracy;
 // Every format and encoding; hostile archives.
 mod formats;
+// Random bytes into every decoder and extractor.
+mod fuzz;
