@@ -517,6 +517,38 @@ impl Pipeline<'_> {
         }
     }
 
+    /// Decide from line 1 whether the file is a table with a header row:
+    /// the header's profile and field names, or `None` (not a table, or a
+    /// first row that already holds values).
+    fn table_header(
+        &self,
+        extractor: &mut extract::Extractor,
+        first: &[u8],
+    ) -> Option<(HeaderProfile, Vec<Arc<str>>)> {
+        let cells = extractor.header_names(first)?;
+        let profile = self.registry.header_profile(&cells);
+        let is_table = extractor.is_declared_table() || profile.is_informative();
+        extractor.confirm_table(is_table);
+        if !is_table {
+            return None;
+        }
+        let mut probe = Vec::new();
+        self.registry.scan(
+            &extractor.clone().unit(first, true, true),
+            Some(&profile),
+            &mut probe,
+        );
+        probe.is_empty().then(|| (profile, field_names(&cells)))
+    }
+
+    /// The outcome for binary data when `--skip-binary` is given.
+    fn skip_binary(&self, binary: bool, blob: &Blob<'_>) -> Option<FileOutcome> {
+        (binary && self.opts.skip_binary).then(|| FileOutcome::Skipped {
+            display: blob.display.clone(),
+            reason: "binary data (--skip-binary)".to_string(),
+        })
+    }
+
     /// Text, logs and delimited tables, streamed line by line.
     fn text(
         &self,
@@ -528,11 +560,8 @@ impl Pipeline<'_> {
     ) {
         let source = Source::new(rest, head, blob.complete_head);
         let binary = source.is_binary();
-        if binary && self.opts.skip_binary {
-            return emit(FileOutcome::Skipped {
-                display: blob.display.clone(),
-                reason: "binary data (--skip-binary)".to_string(),
-            });
+        if let Some(skipped) = self.skip_binary(binary, blob) {
+            return emit(skipped);
         }
         let encoding = source.encoding_label();
         let format = if binary && format == "text" {
@@ -549,15 +578,10 @@ impl Pipeline<'_> {
             .for_each_segment(|seg| {
                 let mut is_header = false;
                 if seg.line == 1 && seg.whole {
-                    if let Some(cells) = extractor.header_names(seg.text) {
-                        let profile = self.registry.header_profile(&cells);
-                        let is_table = extractor.is_declared_table() || profile.is_informative();
-                        extractor.confirm_table(is_table);
-                        if is_table {
-                            is_header = true;
-                            names = field_names(&cells);
-                            header = Some(profile);
-                        }
+                    if let Some((profile, n)) = self.table_header(&mut extractor, seg.text) {
+                        is_header = true;
+                        header = Some(profile);
+                        names = n;
                     }
                 }
                 let unit = extractor.unit(seg.text, seg.whole, is_header);
@@ -571,11 +595,6 @@ impl Pipeline<'_> {
                     seg.line,
                     &column,
                 );
-                if is_header && scan.tally.total() > 0 {
-                    // The first row holds data: the file has no header row.
-                    header = None;
-                    names.clear();
-                }
             });
         let (bytes, replaced, error) = match result {
             Ok(stats) => (stats.bytes, stats.replaced, None),
@@ -602,11 +621,8 @@ impl Pipeline<'_> {
         emit: &mut dyn FnMut(FileOutcome),
     ) {
         let binary = sniffed.encoding.is_none();
-        if binary && self.opts.skip_binary {
-            return emit(FileOutcome::Skipped {
-                display: blob.display.clone(),
-                reason: "binary data (--skip-binary)".to_string(),
-            });
+        if let Some(skipped) = self.skip_binary(binary, blob) {
+            return emit(skipped);
         }
         // Line 1 decides the table layout, as in the sequential path.
         let body = &head[sniffed.bom_len..];
@@ -616,23 +632,10 @@ impl Pipeline<'_> {
             .map_or(body, |nl| &body[..nl]);
         let first = first.strip_suffix(b"\r").unwrap_or(first);
         let mut extractor = extract::Extractor::for_path(Path::new(blob.name), binary);
-        let mut header: Option<HeaderProfile> = None;
-        let mut names: Vec<Arc<str>> = Vec::new();
-        if let Some(cells) = extractor.header_names(first) {
-            let profile = self.registry.header_profile(&cells);
-            let is_table = extractor.is_declared_table() || profile.is_informative();
-            extractor.confirm_table(is_table);
-            if is_table {
-                let mut probe = Vec::new();
-                let mut ex = extractor.clone();
-                self.registry
-                    .scan(&ex.unit(first, true, true), Some(&profile), &mut probe);
-                if probe.is_empty() {
-                    names = field_names(&cells);
-                    header = Some(profile);
-                }
-            }
-        }
+        let (header, names) = match self.table_header(&mut extractor, first) {
+            Some((profile, names)) => (Some(profile), names),
+            None => (None, Vec::new()),
+        };
         let mut starts = vec![sniffed.bom_len as u64];
         let mut at = self.opts.split_size;
         while at < size {
