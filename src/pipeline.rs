@@ -731,16 +731,7 @@ impl Pipeline<'_> {
             let mut text = String::new();
             let mut fields = Vec::new();
             for (i, row) in rows.iter().enumerate() {
-                text.clear();
-                fields.clear();
-                for (j, cell) in row.cells.iter().enumerate() {
-                    if j > 0 {
-                        text.push('\t');
-                    }
-                    let start = text.len();
-                    text.push_str(&folded(&cell.replace(['\t', '\n', '\r'], " ")));
-                    fields.push(start..text.len());
-                }
+                join_cells(&row.cells, &mut text, &mut fields);
                 total += text.len() as u64;
                 let is_header = i == 0;
                 if is_header {
@@ -814,16 +805,7 @@ impl Pipeline<'_> {
                     let mut names = Vec::new();
                     for (i, row) in rows.iter().enumerate() {
                         line += 1;
-                        text.clear();
-                        fields.clear();
-                        for (j, cell) in row.iter().enumerate() {
-                            if j > 0 {
-                                text.push('\t');
-                            }
-                            let start = text.len();
-                            text.push_str(&folded(&cell.replace('\t', " ")));
-                            fields.push(start..text.len());
-                        }
+                        join_cells(row, &mut text, &mut fields);
                         total += text.len() as u64;
                         if i == 0 {
                             header = Some(self.registry.header_profile(row));
@@ -868,6 +850,21 @@ fn decode_whole(bytes: &[u8]) -> String {
     enc.decode_without_bom_handling(&bytes[sniffed.bom_len..])
         .0
         .into_owned()
+}
+
+/// Join table cells with tabs into `text` (full-width forms folded, tabs and
+/// line breaks inside cells made spaces), recording each cell's byte range.
+fn join_cells(cells: &[String], text: &mut String, fields: &mut Vec<Range<usize>>) {
+    text.clear();
+    fields.clear();
+    for (j, cell) in cells.iter().enumerate() {
+        if j > 0 {
+            text.push('\t');
+        }
+        let start = text.len();
+        text.push_str(&folded(&cell.replace(['\t', '\n', '\r'], " ")));
+        fields.push(start..text.len());
+    }
 }
 
 /// A byte range of a file, read with positional reads (parts of one file
