@@ -54,6 +54,8 @@ pub enum Format {
     Json,
     /// One row per finding, UTF-8 with BOM.
     Csv,
+    /// One JSON object per line, streamed while scanning.
+    Ndjson,
 }
 
 impl Format {
@@ -63,6 +65,7 @@ impl Format {
             Format::Text => "text",
             Format::Json => "json",
             Format::Csv => "csv",
+            Format::Ndjson => "ndjson",
         }
     }
 }

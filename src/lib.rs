@@ -54,6 +54,9 @@ pub enum ScanError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The streamed report could not be written.
+    #[error("writing the report: {0}")]
+    Output(#[source] std::io::Error),
     /// The worker pool could not start.
     #[error("starting worker threads: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
@@ -83,10 +86,13 @@ pub fn load_patterns(opts: &ScanOptions) -> Result<Patterns, PatternError> {
     Patterns::load(opts.patterns_dir.as_deref(), opts.policy_file.as_deref())
 }
 
-/// Run a scan and build its report. `progress` is told about every file.
+/// Run a scan and build its report. `progress` is told about every file;
+/// with a `stream`, files and findings are written there as NDJSON while
+/// scanning and left out of the returned report.
 pub fn scan(
     opts: &ScanOptions,
     progress: &mut progress::Progress,
+    stream: Option<&mut dyn std::io::Write>,
 ) -> Result<ScanReport, ScanError> {
     let started_at = SystemTime::now();
     let clock = Instant::now();
@@ -109,7 +115,7 @@ pub fn scan(
         .num_threads(opts.threads)
         .build()?;
     let fingerprinter = report::fingerprint::Fingerprinter::new(&opts.hash_key);
-    let mut collector = Collector::new(opts.all_files);
+    let mut collector = Collector::new(opts.all_files, stream);
 
     let (tx, rx) = mpsc::sync_channel::<FileOutcome>(1024);
     std::thread::scope(|s| {
@@ -154,7 +160,7 @@ pub fn scan(
             id_with_phone: policy.id_with_phone,
         },
     };
-    Ok(collector.finish(info, &policy))
+    collector.finish(info, &policy).map_err(ScanError::Output)
 }
 
 fn process(entry: Entry, pipeline: &pipeline::Pipeline<'_>, emit: &mut dyn FnMut(FileOutcome)) {

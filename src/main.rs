@@ -52,7 +52,33 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
         );
     }
     let mut progress = leakscan::progress::Progress::new(talk && !args.no_progress);
-    let report = leakscan::scan(&opts, &mut progress);
+    let writing = |path: &std::path::Path, e: io::Error| {
+        anyhow::anyhow!("writing report {}: {e}", path.display())
+    };
+    // NDJSON is written while scanning; the other formats after it.
+    let report = match (args.format, &args.output) {
+        (Format::Ndjson, Some(path)) => {
+            let mut file = report::PrivateFile::create(path).map_err(|e| writing(path, e))?;
+            let result = leakscan::scan(
+                &opts,
+                &mut progress,
+                Some(&mut io::BufWriter::new(file.file())),
+            );
+            if result.is_ok() {
+                file.persist().map_err(|e| writing(path, e))?;
+            }
+            result
+        }
+        (Format::Ndjson, None) => {
+            let stdout = io::stdout();
+            leakscan::scan(
+                &opts,
+                &mut progress,
+                Some(&mut io::BufWriter::new(stdout.lock())),
+            )
+        }
+        _ => leakscan::scan(&opts, &mut progress, None),
+    };
     progress.finish();
     let report = report?;
     if talk {
@@ -65,21 +91,24 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
             Format::Text => report::summary::write(&report, w),
             Format::Json => report::json::write(&report, w),
             Format::Csv => report::csv::write(&report, w),
+            Format::Ndjson => Ok(()),
         }
     };
     match &args.output {
         Some(path) => {
-            report::write_private_file(path, write)
-                .map_err(|e| anyhow::anyhow!("writing report {}: {e}", path.display()))?;
+            if args.format != Format::Ndjson {
+                report::write_private_file(path, write).map_err(|e| writing(path, e))?;
+            }
             if talk {
                 print_summary(&report)?;
                 println!(
-                    "report: {} ({:?})",
+                    "report: {} ({})",
                     sanitize(&path.display().to_string()),
-                    args.format
+                    args.format.name()
                 );
             }
         }
+        None if args.format == Format::Ndjson => {}
         None => {
             let stdout = io::stdout();
             let mut lock = io::BufWriter::new(stdout.lock());
@@ -103,7 +132,7 @@ fn run_detectors(args: &leakscan::cli::DetectorsArgs) -> anyhow::Result<Outcome>
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     match args.format {
-        Format::Json => {
+        Format::Json | Format::Ndjson => {
             serde_json::to_writer_pretty(&mut w, &rows)?;
             writeln!(w)?;
         }

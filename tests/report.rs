@@ -86,7 +86,7 @@ fn no_raw_value_in_any_output_without_reveal() {
         .collect();
     assert!(values.len() > 100);
     let d = TestDir::new();
-    for format in ["text", "json", "csv"] {
+    for format in ["text", "json", "csv", "ndjson"] {
         for to_file in [false, true] {
             let out_path = d.path().join(format!("report.{format}"));
             let mut cmd = leakscan();
@@ -319,4 +319,54 @@ fn bulk_threshold_flag_overrides_the_policy() {
     let (r, code, _) = scan_json(&[d.path().to_str().unwrap(), "-q", "--bulk-threshold", "3"]);
     assert_eq!(r["files"][0]["tier"], "core");
     assert_eq!(code, 1);
+}
+
+#[test]
+fn ndjson_streams_files_findings_and_a_closing_summary() {
+    // See: issue 6 — NDJSON written while scanning; the same findings as JSON.
+    let d = TestDir::new();
+    let out_path = d.path().join("report.ndjson");
+    let out = leakscan()
+        .args([
+            "scan",
+            &fixtures(),
+            "--exclude",
+            "formats",
+            "-q",
+            "--reveal",
+            "--max-findings-per-file",
+            "0",
+        ])
+        .args(["--format", "ndjson", "-o"])
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let mode = std::fs::metadata(&out_path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let last = lines.last().unwrap();
+    assert_eq!(last["type"], "summary");
+    assert_eq!(last["summary"]["findings_total"], 124);
+    assert_eq!(last["summary"]["highest_tier"], "core");
+    let mut streamed: Vec<(String, u64, String, String)> = lines
+        .iter()
+        .filter(|l| l["type"] == "finding")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["detector"].as_str().unwrap().to_string(),
+                f["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    streamed.sort();
+    let want: Vec<_> = expected_fixture_findings().into_iter().collect();
+    assert_eq!(streamed, want);
+    assert_eq!(lines.iter().filter(|l| l["type"] == "file").count(), 9);
 }

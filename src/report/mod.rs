@@ -35,6 +35,14 @@
 //!   the others as failed.
 //! * Sorting: files, findings, skipped and errors are sorted by path (then
 //!   line, column, detector), never by arrival order.
+//!
+//! # The NDJSON report
+//!
+//! `--format ndjson` streams one object per line as files finish (arrival
+//! order, not sorted), so memory does not grow with the findings:
+//! `{"type":"file",…}` (a `files` entry) followed by its
+//! `{"type":"finding",…}` lines, `{"type":"skipped",…}`, `{"type":"error",…}`,
+//! and last `{"type":"summary","tool","version","scan","summary"}`.
 
 pub mod csv;
 pub mod fingerprint;
@@ -220,6 +228,8 @@ pub struct Summary {
     pub files_per_tier: TierCounts,
     /// Scanned files with at least one finding.
     pub files_with_findings: u64,
+    /// The highest tier of a file with findings (`null` when nothing was found).
+    pub highest_tier: Option<Tier>,
 }
 
 /// One file in `files`.
@@ -339,9 +349,28 @@ pub fn finding_entries(
         .collect()
 }
 
-/// Gathers file outcomes on the one thread that owns the report.
-#[derive(Debug)]
-pub struct Collector {
+/// One line of the NDJSON report.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum Line<'a> {
+    File(&'a FileEntry),
+    Finding(&'a FindingEntry),
+    Skipped(&'a SkipEntry),
+    Error(&'a ErrorEntry),
+    Summary {
+        tool: &'static str,
+        version: &'static str,
+        scan: &'a ScanInfo,
+        summary: &'a Summary,
+    },
+}
+
+/// Gathers file outcomes on the one thread that owns the report. With a
+/// stream (NDJSON), files, findings and skipped paths are written as they
+/// arrive and not kept, so memory does not grow with the number of findings.
+pub struct Collector<'w> {
+    stream: Option<&'w mut dyn Write>,
+    stream_error: Option<io::Error>,
     list_clean: bool,
     summary: Summary,
     totals: BTreeMap<DetectorId, Count>,
@@ -349,12 +378,45 @@ pub struct Collector {
     findings: Vec<FindingEntry>,
     skipped: Vec<SkipEntry>,
     errors: Vec<ErrorEntry>,
+    findings_listed: u64,
 }
 
-impl Collector {
-    /// A collector; `list_clean` lists files without findings too.
-    pub fn new(list_clean: bool) -> Self {
+impl std::fmt::Debug for Collector<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Collector")
+            .field("streaming", &self.stream.is_some())
+            .finish()
+    }
+}
+
+impl<'w> Collector<'w> {
+    /// Write one NDJSON line; the first write error stops the stream.
+    fn write_line(&mut self, line: &Line<'_>) {
+        let Some(w) = self.stream.as_mut() else {
+            return;
+        };
+        if self.stream_error.is_some() {
+            return;
+        }
+        let result = serde_json::to_writer(&mut **w, line)
+            .map_err(io::Error::from)
+            .and_then(|_| w.write_all(b"\n"));
+        if let Err(e) = result {
+            self.stream_error = Some(e);
+        }
+    }
+
+    /// Whether findings are streamed rather than kept.
+    fn streaming(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// A collector; `list_clean` lists files without findings too; with a
+    /// `stream`, lines are written there as they come.
+    pub fn new(list_clean: bool, stream: Option<&'w mut dyn Write>) -> Self {
         Collector {
+            stream,
+            stream_error: None,
             list_clean,
             summary: Summary::default(),
             totals: BTreeMap::new(),
@@ -362,6 +424,7 @@ impl Collector {
             findings: Vec::new(),
             skipped: Vec::new(),
             errors: Vec::new(),
+            findings_listed: 0,
         }
     }
 
@@ -371,10 +434,15 @@ impl Collector {
         match outcome {
             FileOutcome::Skipped { display, reason } => {
                 self.summary.files_skipped += 1;
-                self.skipped.push(SkipEntry {
+                let entry = SkipEntry {
                     path: display,
                     reason,
-                });
+                };
+                if self.streaming() {
+                    self.write_line(&Line::Skipped(&entry));
+                } else {
+                    self.skipped.push(entry);
+                }
             }
             FileOutcome::Special { display, kind } => {
                 self.summary.files_skipped += 1;
@@ -411,7 +479,7 @@ impl Collector {
                 self.summary.bytes_scanned += bytes;
                 if let Some(reason) = error {
                     self.summary.files_failed += 1;
-                    self.errors.push(ErrorEntry {
+                    self.error(ErrorEntry {
                         path: display.clone(),
                         kind: "io",
                         reason: format!("read stopped part-way: {reason}"),
@@ -426,6 +494,12 @@ impl Collector {
                 );
             }
         }
+    }
+
+    /// Errors are kept (few, and printed at the end) and streamed.
+    fn error(&mut self, entry: ErrorEntry) {
+        self.write_line(&Line::Error(&entry));
+        self.errors.push(entry);
     }
 
     fn add_scanned(
@@ -444,13 +518,14 @@ impl Collector {
         }
         if total > 0 {
             self.summary.files_with_findings += 1;
+            self.summary.highest_tier = self.summary.highest_tier.max(Some(tier));
         }
         for (&d, c) in &tally.counts {
             let t = self.totals.entry(d).or_default();
             t.total += c.total;
             t.distinct.extend(&c.distinct);
         }
-        self.files.push(FileEntry {
+        let file = FileEntry {
             path: display.clone(),
             tier,
             format,
@@ -462,8 +537,17 @@ impl Collector {
             detectors: detector_counts(tally.counts.iter()),
             escalations: verdict.escalations,
             decode_replacements: replaced,
-        });
-        self.findings.extend(entries);
+        };
+        self.findings_listed += entries.len() as u64;
+        if self.streaming() {
+            self.write_line(&Line::File(&file));
+            for e in &entries {
+                self.write_line(&Line::Finding(e));
+            }
+        } else {
+            self.files.push(file);
+            self.findings.extend(entries);
+        }
     }
 
     /// Findings counted so far.
@@ -471,42 +555,54 @@ impl Collector {
         self.totals.values().map(|c| c.total).sum()
     }
 
-    /// Sort everything and build the report.
-    pub fn finish(mut self, scan: ScanInfo, policy: &Policy) -> ScanReport {
+    /// Sort everything and build the report; when streaming, write the
+    /// closing summary line. Fails with the first error writing the stream.
+    pub fn finish(mut self, scan: ScanInfo, policy: &Policy) -> io::Result<ScanReport> {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         self.findings.sort_by(|a, b| {
             (&a.path, a.line, a.column, a.detector).cmp(&(&b.path, b.line, b.column, b.detector))
         });
         self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.errors.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut s = self.summary;
+        let mut s = std::mem::take(&mut self.summary);
         s.findings_per_detector = detector_counts(self.totals.iter());
         for (&d, c) in &self.totals {
             s.findings_per_tier.add(policy.tier(d), c.total);
         }
         s.findings_total = self.totals.values().map(|c| c.total).sum();
-        s.findings_listed = self.findings.len() as u64;
-        ScanReport {
+        s.findings_listed = self.findings_listed;
+        let version = env!("CARGO_PKG_VERSION");
+        self.write_line(&Line::Summary {
             tool: "leakscan",
-            version: env!("CARGO_PKG_VERSION"),
+            version,
+            scan: &scan,
+            summary: &s,
+        });
+        if let Some(w) = self.stream.as_mut() {
+            if let Err(e) = w.flush() {
+                self.stream_error.get_or_insert(e);
+            }
+        }
+        if let Some(e) = self.stream_error.take() {
+            return Err(e);
+        }
+        Ok(ScanReport {
+            tool: "leakscan",
+            version,
             scan,
             summary: s,
-            files: self.files,
-            findings: self.findings,
-            skipped: self.skipped,
-            errors: self.errors,
-        }
+            files: std::mem::take(&mut self.files),
+            findings: std::mem::take(&mut self.findings),
+            skipped: std::mem::take(&mut self.skipped),
+            errors: std::mem::take(&mut self.errors),
+        })
     }
 }
 
 impl ScanReport {
     /// The highest tier among files with findings.
     pub fn highest_tier(&self) -> Option<Tier> {
-        self.files
-            .iter()
-            .filter(|f| f.findings > 0)
-            .map(|f| f.tier)
-            .max()
+        self.summary.highest_tier
     }
 }
 
@@ -517,19 +613,47 @@ pub fn write_private_file(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".leakscan-report")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-        .tempfile_in(dir)?;
+    let mut file = PrivateFile::create(path)?;
     {
-        let mut w = io::BufWriter::new(tmp.as_file_mut());
+        let mut w = io::BufWriter::new(file.file());
         write(&mut w)?;
         w.flush()?;
     }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    file.persist()
+}
+
+/// A report file being written: a private (0600) temporary file in the
+/// target's folder, renamed into place by [`PrivateFile::persist`].
+pub struct PrivateFile {
+    tmp: tempfile::NamedTempFile,
+    target: std::path::PathBuf,
+}
+
+impl PrivateFile {
+    /// Start writing the report file `path`.
+    pub fn create(path: &Path) -> io::Result<Self> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".leakscan-report")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .tempfile_in(dir)?;
+        Ok(PrivateFile {
+            tmp,
+            target: path.to_path_buf(),
+        })
+    }
+
+    /// The file to write to.
+    pub fn file(&mut self) -> &mut std::fs::File {
+        self.tmp.as_file_mut()
+    }
+
+    /// Move the finished file into place.
+    pub fn persist(self) -> io::Result<()> {
+        self.tmp.persist(&self.target).map_err(|e| e.error)?;
+        Ok(())
+    }
 }
