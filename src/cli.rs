@@ -136,7 +136,7 @@ pub struct ScanArgs {
     /// Print nothing but the report and fatal errors.
     #[arg(short, long)]
     pub quiet: bool,
-    /// File holding the fingerprint key (else $LEAKSCAN_HASH_KEY; else a random per-run key).
+    /// File holding the fingerprint key (else $LEAKSCAN_HASH_KEY; else ~/.config/leakscan/fingerprint.key, created on first use).
     #[arg(long, value_name = "FILE")]
     pub hash_key_file: Option<PathBuf>,
     /// Findings listed per file (0 = all); counts stay exact.
@@ -209,12 +209,72 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{s}` is too large"))
 }
 
+/// The fingerprint key kept in the user's config directory
+/// (`$XDG_CONFIG_HOME/leakscan/fingerprint.key`, else
+/// `~/.config/leakscan/fingerprint.key`): `(key, path, created now)`, or `None`
+/// when there is no config directory. A new key is 32 random bytes in hex,
+/// written owner-only (0600) in an owner-only (0700) folder.
+fn config_key() -> anyhow::Result<Option<(Vec<u8>, PathBuf, bool)>> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let set = |v: &str| {
+        std::env::var_os(v)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let Some(base) = set("XDG_CONFIG_HOME").or_else(|| set("HOME").map(|h| h.join(".config")))
+    else {
+        return Ok(None);
+    };
+    let dir = base.join("leakscan");
+    let path = dir.join("fingerprint.key");
+    let read = |path: &PathBuf| -> anyhow::Result<Vec<u8>> {
+        let key = std::fs::read(path)
+            .with_context(|| format!("reading fingerprint key {}", path.display()))?;
+        let key = key.trim_ascii().to_vec();
+        if key.is_empty() {
+            bail!("fingerprint key {} is empty", path.display());
+        }
+        Ok(key)
+    };
+    if path.exists() {
+        return Ok(Some((read(&path)?, path, false)));
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("generating a fingerprint key: {e}"))?;
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+    {
+        Ok(mut f) => {
+            f.write_all(hex.as_bytes())
+                .and_then(|_| f.write_all(b"\n"))
+                .with_context(|| format!("writing fingerprint key {}", path.display()))?;
+            Ok(Some((hex.into_bytes(), path, true)))
+        }
+        // Another scan created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(Some((read(&path)?, path, false)))
+        }
+        Err(e) => Err(e).with_context(|| format!("creating fingerprint key {}", path.display())),
+    }
+}
+
 /// Environment variable holding the fingerprint key.
 pub const HASH_KEY_ENV: &str = "LEAKSCAN_HASH_KEY";
 
 impl ScanArgs {
     /// Build the scan options, loading the fingerprint key.
     pub fn to_options(&self) -> anyhow::Result<ScanOptions> {
+        let mut key_note = None;
         let (hash_key, hash_key_source) = if let Some(path) = &self.hash_key_file {
             let key = std::fs::read(path)
                 .with_context(|| format!("reading hash key file {}", path.display()))?;
@@ -226,9 +286,26 @@ impl ScanArgs {
         } else if let Some(v) = std::env::var_os(HASH_KEY_ENV).filter(|v| !v.is_empty()) {
             (v.as_encoded_bytes().to_vec(), format!("${HASH_KEY_ENV}"))
         } else {
-            let mut key = vec![0u8; 32];
-            getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("generating a hash key: {e}"))?;
-            (key, "random per run".to_string())
+            match config_key()? {
+                Some((key, path, created)) => {
+                    if created {
+                        key_note = Some(format!(
+                            "created the fingerprint key {} (owner-only); keep it and scan with the same key every month so reports can be compared",
+                            path.display()
+                        ));
+                    }
+                    (key, format!("key file {}", path.display()))
+                }
+                None => {
+                    let mut key = vec![0u8; 32];
+                    getrandom::fill(&mut key)
+                        .map_err(|e| anyhow::anyhow!("generating a hash key: {e}"))?;
+                    key_note = Some(format!(
+                        "no --hash-key-file, ${HASH_KEY_ENV} or config directory: fingerprints use a random key and cannot be compared with other runs"
+                    ));
+                    (key, "random per run".to_string())
+                }
+            }
         };
         Ok(ScanOptions {
             roots: self.paths.clone(),
@@ -262,6 +339,7 @@ impl ScanArgs {
             bulk_threshold: self.bulk_threshold,
             hash_key_source,
             hash_key,
+            key_note,
         })
     }
 }

@@ -45,11 +45,8 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
     if opts.reveal {
         eprintln!("leakscan: warning: --reveal puts unmasked personal data in the report; handle it as core-sensitive");
     }
-    if talk && opts.hash_key_source == "random per run" {
-        eprintln!(
-            "leakscan: note: no --hash-key-file or ${} given; fingerprints use a random key and cannot be compared with other runs",
-            leakscan::cli::HASH_KEY_ENV
-        );
+    if let Some(note) = opts.key_note.as_deref().filter(|_| talk) {
+        eprintln!("leakscan: note: {note}");
     }
     let mut progress = leakscan::progress::Progress::new(talk && !args.no_progress);
     let writing = |path: &std::path::Path, e: io::Error| {

@@ -60,6 +60,9 @@ pub struct ScanOptions {
     /// Key material for fingerprints.
     #[serde(skip)]
     pub hash_key: Vec<u8>,
+    /// A note for stderr about the key (created, or random per run).
+    #[serde(skip)]
+    pub key_note: Option<String>,
 }
 
 impl ScanOptions {
@@ -97,6 +100,7 @@ impl Default for ScanOptions {
             bulk_threshold: None,
             hash_key_source: "none".to_string(),
             hash_key: Vec::new(),
+            key_note: None,
         }
     }
 }

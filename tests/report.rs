@@ -370,3 +370,67 @@ fn ndjson_streams_files_findings_and_a_closing_summary() {
     assert_eq!(streamed, want);
     assert_eq!(lines.iter().filter(|l| l["type"] == "file").count(), 9);
 }
+
+#[test]
+fn without_a_key_one_is_created_owner_only_in_the_config_dir_and_reused() {
+    // See: issue 6 — the same key every month, so reports can be compared.
+    let d = TestDir::new();
+    let config = d.path().join("config");
+    let run = || {
+        leakscan()
+            .env_remove("LEAKSCAN_HASH_KEY")
+            .env("XDG_CONFIG_HOME", &config)
+            .args([
+                "scan",
+                &fixtures(),
+                "--exclude",
+                "formats",
+                "--format",
+                "json",
+                "--no-progress",
+            ])
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    let note = String::from_utf8_lossy(&first.stderr).into_owned();
+    let key = config.join("leakscan/fingerprint.key");
+    assert!(
+        note.contains("created the fingerprint key") && note.contains("fingerprint.key"),
+        "{note}"
+    );
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::metadata(key.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
+    let second = run();
+    assert!(!String::from_utf8_lossy(&second.stderr).contains("created"));
+    let fps = |out: &std::process::Output| {
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fingerprint"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(fps(&first), fps(&second));
+    let r: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert!(r["scan"]["options"]["hash_key_source"]
+        .as_str()
+        .unwrap()
+        .starts_with("key file "));
+    assert!(
+        !r.to_string()
+            .contains(std::fs::read_to_string(&key).unwrap().trim()),
+        "the key never appears in a report"
+    );
+}
