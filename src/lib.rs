@@ -32,6 +32,7 @@ use patterns::{PatternError, Patterns};
 use rayon::prelude::*;
 use report::{Collector, FileOutcome, ScanInfo, ScanReport};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Instant, SystemTime};
 use thiserror::Error;
@@ -88,11 +89,14 @@ pub fn load_patterns(opts: &ScanOptions) -> Result<Patterns, PatternError> {
 
 /// Run a scan and build its report. `progress` is told about every file;
 /// with a `stream`, files and findings are written there as NDJSON while
-/// scanning and left out of the returned report.
+/// scanning and left out of the returned report. Setting `cancel` (Ctrl-C)
+/// stops the walk and the reads; the report then holds what was scanned and
+/// says `interrupted`.
 pub fn scan(
     opts: &ScanOptions,
     progress: &mut progress::Progress,
     stream: Option<&mut dyn std::io::Write>,
+    cancel: &AtomicBool,
 ) -> Result<ScanReport, ScanError> {
     let started_at = SystemTime::now();
     let clock = Instant::now();
@@ -126,9 +130,14 @@ pub fn scan(
                 policy,
                 opts,
                 fingerprinter: &fingerprinter,
+                cancel,
             };
+            let entries = entries.take_while(|_| !cancel.load(Ordering::Relaxed));
             pool.install(|| {
                 entries.par_bridge().for_each(|entry| {
+                    if cancel.load(Ordering::Relaxed) {
+                        return;
+                    }
                     // The receiver lives until every worker is done.
                     process(entry, &pipeline, &mut |outcome| {
                         let _ = tx.send(outcome);
@@ -152,6 +161,7 @@ pub fn scan(
         finished_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
         duration_ms: clock.elapsed().as_millis() as u64,
         peak_rss_kib: peak_rss_kib(),
+        interrupted: cancel.load(Ordering::Relaxed),
         options: opts.clone(),
         policy: report::PolicyInfo {
             origin: policy.origin.clone(),

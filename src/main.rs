@@ -9,6 +9,8 @@ use leakscan::exit::Outcome;
 use leakscan::report::{self, ScanReport};
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -48,6 +50,17 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
     if let Some(note) = opts.key_note.as_deref().filter(|_| talk) {
         eprintln!("leakscan: note: {note}");
     }
+    // Ctrl-C stops the scan and writes the report gathered so far; a second
+    // Ctrl-C exits at once.
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    if let Err(e) = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    }) {
+        eprintln!("leakscan: warning: Ctrl-C will not write a partial report: {e}");
+    }
     let mut progress = leakscan::progress::Progress::new(talk && !args.no_progress);
     let writing = |path: &std::path::Path, e: io::Error| {
         anyhow::anyhow!("writing report {}: {e}", path.display())
@@ -60,6 +73,7 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 &opts,
                 &mut progress,
                 Some(&mut io::BufWriter::new(file.file())),
+                &cancel,
             );
             if result.is_ok() {
                 file.persist().map_err(|e| writing(path, e))?;
@@ -72,9 +86,10 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
                 &opts,
                 &mut progress,
                 Some(&mut io::BufWriter::new(stdout.lock())),
+                &cancel,
             )
         }
-        _ => leakscan::scan(&opts, &mut progress, None),
+        _ => leakscan::scan(&opts, &mut progress, None, &cancel),
     };
     progress.finish();
     let report = report?;
@@ -112,6 +127,10 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
             write(&mut lock)?;
             lock.flush()?;
         }
+    }
+    if report.scan.interrupted {
+        eprintln!("leakscan: scan interrupted: the report holds only what was scanned");
+        return Ok(Outcome::Fatal);
     }
     Ok(Outcome::of_scan(report.highest_tier(), opts.fail_on))
 }

@@ -22,6 +22,7 @@ use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// A header cell or key name, if safe to put in a report: a name holding a
@@ -66,6 +67,8 @@ pub struct Pipeline<'a> {
     pub opts: &'a ScanOptions,
     /// Keyed fingerprints for the listed findings.
     pub fingerprinter: &'a Fingerprinter,
+    /// Set when the scan is cancelled: reads fail with "scan interrupted".
+    pub cancel: &'a AtomicBool,
 }
 
 /// State of one text-like blob being scanned.
@@ -78,7 +81,10 @@ impl Pipeline<'_> {
     /// Scan the walked file at `path`, emitting an outcome per blob.
     pub fn scan_path(&self, path: &Path, display: String, emit: &mut dyn FnMut(FileOutcome)) {
         let mut file = match read::open_regular(path) {
-            Ok(f) => f,
+            Ok(f) => Cancellable {
+                inner: f,
+                cancel: self.cancel,
+            },
             Err(ReadError::Special(kind)) => return emit(FileOutcome::Special { display, kind }),
             Err(e) => return emit(failed(display, "io", e.to_string())),
         };
@@ -101,9 +107,9 @@ impl Pipeline<'_> {
         if kind == Kind::Text {
             let sniffed = read::decode::sniff(&head, blob.complete_head);
             let splittable = sniffed.encoding.is_none_or(|e| e == encoding_rs::UTF_8);
-            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let size = file.inner.metadata().map(|m| m.len()).unwrap_or(0);
             if splittable && size > self.opts.split_size && rayon::current_num_threads() > 1 {
-                return self.text_split(&file, &head, sniffed, size, &blob, emit);
+                return self.text_split(&file.inner, &head, sniffed, size, &blob, emit);
             }
         }
         if kind == Kind::Zip {
@@ -638,11 +644,14 @@ impl Pipeline<'_> {
         };
         let mut starts = vec![sniffed.bom_len as u64];
         let mut at = self.opts.split_size;
-        while at < size {
-            if let Some(b) = next_line_start(file, at, size) {
-                if b > *starts.last().unwrap_or(&0) && b < size {
-                    starts.push(b);
-                }
+        while at < size && !self.cancel.load(Ordering::Relaxed) {
+            // No line break near a cut: data without lines (a dump) is not
+            // split further.
+            let Some(b) = next_line_start(file, at, size) else {
+                break;
+            };
+            if b > *starts.last().unwrap_or(&0) && b < size {
+                starts.push(b);
             }
             at += self.opts.split_size;
         }
@@ -661,6 +670,7 @@ impl Pipeline<'_> {
                     file,
                     pos: start,
                     end,
+                    cancel: self.cancel,
                 };
                 let reader = read::chunk::TextReader::new(
                     region,
@@ -873,10 +883,39 @@ struct Region<'f> {
     file: &'f File,
     pos: u64,
     end: u64,
+    cancel: &'f AtomicBool,
+}
+
+fn interrupted() -> io::Error {
+    io::Error::other("scan interrupted")
+}
+
+/// A reader that fails once the scan is cancelled.
+struct Cancellable<'c, R> {
+    inner: R,
+    cancel: &'c AtomicBool,
+}
+
+impl<R: Read> Read for Cancellable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(interrupted());
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Seek> Seek for Cancellable<'_, R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
 }
 
 impl Read for Region<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(interrupted());
+        }
         let n = (self.end - self.pos).min(buf.len() as u64) as usize;
         if n == 0 {
             return Ok(0);
@@ -888,11 +927,11 @@ impl Read for Region<'_> {
 }
 
 /// The offset just after the first line break at or after `from`, looking at
-/// most 4 MiB ahead (a longer line is not split).
+/// most 1 MiB ahead (a longer line is not split).
 fn next_line_start(file: &File, from: u64, size: u64) -> Option<u64> {
     let mut buf = vec![0u8; 64 << 10];
     let mut pos = from;
-    while pos < size.min(from + (4 << 20)) {
+    while pos < size.min(from + (1 << 20)) {
         let n = file.read_at(&mut buf, pos).ok()?;
         if n == 0 {
             return None;

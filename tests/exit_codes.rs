@@ -137,3 +137,62 @@ fn detectors_lists_every_detector_with_a_masked_example() {
     assert_eq!(rows[0]["tier"], "core");
     assert_eq!(rows[1]["example"], "138****5678");
 }
+
+#[test]
+fn ctrl_c_writes_the_report_gathered_so_far_marked_interrupted() {
+    // See: issue 6 — Ctrl-C writes a partial report, marked interrupted.
+    use std::time::{Duration, Instant};
+    let d = TestDir::new();
+    d.create("a.txt", "sfzh 110101199003071233\n");
+    // Sparse: no disk used, far longer to read than the test waits.
+    let big = std::fs::File::create(d.path().join("big.bin")).unwrap();
+    big.set_len(64 << 30).unwrap();
+    let out = d.path().join("report.json");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("leakscan"))
+        .env("LEAKSCAN_HASH_KEY", KEY)
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "-q",
+            "--exclude",
+            "report.json",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(d.path())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the scan did not stop after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "an interrupted scan is not a clean scan"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(report["scan"]["interrupted"], true);
+    let big_error = entries_for(&report, "errors", "big.bin");
+    assert!(
+        big_error
+            .iter()
+            .any(|e| e["reason"].as_str().unwrap().contains("scan interrupted")),
+        "{}",
+        report["errors"]
+    );
+}

@@ -6,7 +6,8 @@
 //! ```text
 //! {
 //!   "tool": "leakscan", "version": "0.1.0",
-//!   "scan":     { roots, started_at, finished_at, duration_ms, peak_rss_kib, options, policy },
+//!   "scan":     { roots, started_at, finished_at, duration_ms, peak_rss_kib, interrupted,
+//!                 options, policy },
 //!   "summary":  { files_seen, files_scanned, files_skipped, files_failed, bytes_scanned,
 //!                 findings_total, findings_listed,
 //!                 findings_per_tier {core, general, public},
@@ -145,6 +146,8 @@ pub struct ScanInfo {
     /// `VmHWM`), when the system tells it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_rss_kib: Option<u64>,
+    /// Whether the scan was stopped (Ctrl-C) before it finished.
+    pub interrupted: bool,
     /// Options in force.
     pub options: ScanOptions,
     /// Policy in force.
