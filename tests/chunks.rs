@@ -42,15 +42,7 @@ fn tiny_chunks_find_the_same_values_as_large_ones() {
     }
     d.create("a.txt", &text);
     for chunk in ["16", "64", "1000", "1048576"] {
-        let (report, _, _) = scan_json(&[
-            d.path().to_str().unwrap(),
-            "-q",
-            "--reveal",
-            "--max-findings-per-file",
-            "0",
-            "--chunk-size",
-            chunk,
-        ]);
+        let (report, _, _) = scan_revealed(d.path(), &["--chunk-size", chunk]);
         assert_eq!(located(&report), want, "chunk size {chunk}");
         assert_eq!(
             report["summary"]["findings_total"], 200,
@@ -80,15 +72,7 @@ fn values_in_an_over_long_line_are_found_once_each() {
     }
     d.create("long.txt", &line);
     for chunk in ["64", "4096", "1048576"] {
-        let (report, _, _) = scan_json(&[
-            d.path().to_str().unwrap(),
-            "-q",
-            "--reveal",
-            "--max-findings-per-file",
-            "0",
-            "--chunk-size",
-            chunk,
-        ]);
+        let (report, _, _) = scan_revealed(d.path(), &["--chunk-size", chunk]);
         assert_eq!(
             report["summary"]["findings_total"], 300,
             "chunk size {chunk}"
@@ -179,17 +163,7 @@ fn files_split_across_threads_give_the_same_findings() {
     d.create("big.csv", &csv);
     d.create("big.log", &log);
     let run = |split: &str| {
-        let (report, _, _) = scan_json(&[
-            d.path().to_str().unwrap(),
-            "-q",
-            "--reveal",
-            "--max-findings-per-file",
-            "0",
-            "--threads",
-            "4",
-            "--split-size",
-            split,
-        ]);
+        let (report, _, _) = scan_revealed(d.path(), &["--threads", "4", "--split-size", split]);
         let mut f: Vec<(String, u64, u64, String, String)> = report["findings"]
             .as_array()
             .unwrap()

@@ -32,13 +32,7 @@ fn every_format_and_encoding_gives_the_same_findings() {
     for (rel, bytes) in synth::format_fixtures() {
         d.create_bytes(&rel, &bytes);
     }
-    let (report, _, stderr) = scan_json(&[
-        d.path().to_str().unwrap(),
-        "-q",
-        "--reveal",
-        "--max-findings-per-file",
-        "0",
-    ]);
+    let (report, _, stderr) = scan_revealed(d.path(), &[]);
     assert!(
         report["errors"].as_array().unwrap().is_empty(),
         "{}\n{stderr}",

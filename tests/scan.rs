@@ -6,16 +6,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 #[test]
 fn fixtures_give_exactly_the_labelled_findings() {
     let fixtures = root().join("fixtures");
-    let (report, code, _) = scan_json(&[
-        fixtures.to_str().unwrap(),
-        "--reveal",
-        "--max-findings-per-file",
-        "0",
-        "-q",
-        // formats/ holds one record set in every format: see tests/formats.rs.
-        "--exclude",
-        "formats",
-    ]);
+    // formats/ holds one record set in every format: see tests/formats.rs.
+    let (report, code, _) = scan_revealed(&fixtures, &["--exclude", "formats"]);
     assert_eq!(code, 1, "fixtures hold core findings");
     let got = finding_set(&report);
     let want = expected_fixture_findings();

@@ -71,6 +71,15 @@ pub fn scan_json(args: &[&str]) -> (Value, i32, String) {
     )
 }
 
+/// Scan `path` quietly with every finding listed and its value revealed,
+/// plus `extra` flags.
+pub fn scan_revealed(path: &Path, extra: &[&str]) -> (Value, i32, String) {
+    let path = path.to_str().expect("test paths are UTF-8");
+    let mut args = vec![path, "-q", "--reveal", "--max-findings-per-file", "0"];
+    args.extend_from_slice(extra);
+    scan_json(&args)
+}
+
 /// (path, line, detector, value) of every finding in a revealed report.
 pub fn finding_set(report: &Value) -> BTreeSet<(String, u64, String, String)> {
     report["findings"]
