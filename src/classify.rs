@@ -131,7 +131,13 @@ pub struct FileTally {
     pub not_listed: u64,
     /// Whether a record held an ID number together with a phone number.
     pub id_with_phone: bool,
+    /// Suppressed findings per suppression rule (by index).
+    pub suppressed: BTreeMap<usize, u64>,
+    /// Suppressed findings kept for the report (with their rule), at most
+    /// the cap, and only when asked for.
+    pub suppressed_listed: Vec<(usize, Finding)>,
     cap: usize,
+    keep_suppressed: bool,
 }
 
 /// A file's tier and why.
@@ -150,6 +156,42 @@ impl FileTally {
             cap,
             ..Default::default()
         }
+    }
+
+    /// Keep suppressed findings for the report too (`--show-suppressed`).
+    pub fn listing_suppressed(mut self, keep: bool) -> Self {
+        self.keep_suppressed = keep;
+        self
+    }
+
+    /// Count a finding suppressed by rule `rule`; `(line, column, field)`
+    /// locate it.
+    pub fn add_suppressed(
+        &mut self,
+        policy: &Policy,
+        rule: usize,
+        m: Match,
+        (line, column, field): (u64, u64, Option<Arc<str>>),
+    ) {
+        *self.suppressed.entry(rule).or_default() += 1;
+        if !self.keep_suppressed || (self.cap != 0 && self.suppressed_listed.len() >= self.cap) {
+            return;
+        }
+        let finding = Finding {
+            detector: m.detector,
+            tier: policy.tier(m.detector),
+            confidence: m.confidence,
+            line,
+            column,
+            field,
+            value: m.value,
+        };
+        self.suppressed_listed.push((rule, finding));
+    }
+
+    /// Suppressed findings counted.
+    pub fn suppressed_total(&self) -> u64 {
+        self.suppressed.values().sum()
     }
 
     /// Add the matches of one record; `locate` gives a match's line, column and field name.
@@ -199,6 +241,15 @@ impl FileTally {
         if self.cap != 0 && self.listed.len() > self.cap {
             self.not_listed += (self.listed.len() - self.cap) as u64;
             self.listed.truncate(self.cap);
+        }
+        for (rule, n) in other.suppressed {
+            *self.suppressed.entry(rule).or_default() += n;
+        }
+        self.suppressed_listed.extend(other.suppressed_listed);
+        self.suppressed_listed
+            .sort_by_key(|(_, f)| (f.line, f.column, f.detector));
+        if self.cap != 0 {
+            self.suppressed_listed.truncate(self.cap);
         }
     }
 

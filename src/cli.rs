@@ -40,7 +40,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and folders for customer information.
     #[command(after_long_help = SCAN_EXAMPLES, after_help = SCAN_EXAMPLES)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the detectors with their tier, validation and a masked example.
     Detectors(DetectorsArgs),
 }
@@ -139,6 +139,15 @@ pub struct ScanArgs {
     /// File holding the fingerprint key (else $LEAKSCAN_HASH_KEY; else ~/.config/leakscan/fingerprint.key, created on first use).
     #[arg(long, value_name = "FILE")]
     pub hash_key_file: Option<PathBuf>,
+    /// Suppression file (repeatable) instead of the .leakscanignore files found in . and the scanned folders.
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Vec<PathBuf>,
+    /// Use no suppression file at all.
+    #[arg(long, conflicts_with = "ignore_file")]
+    pub no_ignore_file: bool,
+    /// List suppressed findings (with rule and reason) in the report.
+    #[arg(long)]
+    pub show_suppressed: bool,
     /// Findings listed per file (0 = all); counts stay exact.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_findings_per_file: usize,
@@ -334,6 +343,14 @@ impl ScanArgs {
             max_buffer: self.max_buffer,
             skip_binary: self.skip_binary,
             split_size: self.split_size.max(1),
+            ignore_files: if self.no_ignore_file {
+                Vec::new()
+            } else if self.ignore_file.is_empty() {
+                crate::suppress::discover(&self.paths)
+            } else {
+                self.ignore_file.clone()
+            },
+            show_suppressed: self.show_suppressed,
             patterns_dir: self.patterns.clone(),
             policy_file: self.policy.clone(),
             bulk_threshold: self.bulk_threshold,

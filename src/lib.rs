@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod read;
 pub mod report;
+pub mod suppress;
 pub mod walk;
 
 use classify::Policy;
@@ -58,6 +59,9 @@ pub enum ScanError {
     /// The streamed report could not be written.
     #[error("writing the report: {0}")]
     Output(#[source] std::io::Error),
+    /// A suppression file is bad.
+    #[error(transparent)]
+    Ignore(#[from] suppress::IgnoreError),
     /// The worker pool could not start.
     #[error("starting worker threads: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
@@ -109,6 +113,7 @@ pub fn scan(
     let patterns = load_patterns(opts)?;
     let registry = Registry::new(&patterns, today());
     let policy = Policy::new(&patterns, opts.bulk_threshold);
+    let rules = suppress::Rules::load(&opts.ignore_files)?;
     let walk_opts = WalkOptions {
         follow: opts.follow,
         exclude: opts.exclude.clone(),
@@ -123,7 +128,7 @@ pub fn scan(
 
     let (tx, rx) = mpsc::sync_channel::<FileOutcome>(1024);
     std::thread::scope(|s| {
-        let (registry, policy) = (&registry, &policy);
+        let (registry, policy, rules) = (&registry, &policy, &rules);
         s.spawn(move || {
             let pipeline = pipeline::Pipeline {
                 registry,
@@ -131,6 +136,7 @@ pub fn scan(
                 opts,
                 fingerprinter: &fingerprinter,
                 cancel,
+                rules,
             };
             let entries = entries.take_while(|_| !cancel.load(Ordering::Relaxed));
             pool.install(|| {
@@ -170,7 +176,9 @@ pub fn scan(
             id_with_phone: policy.id_with_phone,
         },
     };
-    collector.finish(info, &policy).map_err(ScanError::Output)
+    collector
+        .finish(info, &policy, &rules)
+        .map_err(ScanError::Output)
 }
 
 fn process(entry: Entry, pipeline: &pipeline::Pipeline<'_>, emit: &mut dyn FnMut(FileOutcome)) {

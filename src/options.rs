@@ -49,6 +49,10 @@ pub struct ScanOptions {
     /// UTF-8 and binary files larger than this are split at line starts and
     /// their parts scanned in parallel.
     pub split_size: u64,
+    /// Suppression files in force (`--ignore-file`, or `.leakscanignore` found).
+    pub ignore_files: Vec<PathBuf>,
+    /// List suppressed findings in the report.
+    pub show_suppressed: bool,
     /// `--patterns DIR`.
     pub patterns_dir: Option<PathBuf>,
     /// `--policy FILE`.
@@ -95,6 +99,8 @@ impl Default for ScanOptions {
             max_buffer: 64 << 20,
             skip_binary: false,
             split_size: 64 << 20,
+            ignore_files: Vec::new(),
+            show_suppressed: false,
             patterns_dir: None,
             policy_file: None,
             bulk_threshold: None,

@@ -14,6 +14,7 @@ use crate::read::container::{read_bounded, Budget, Compressed, Counting, Limited
 use crate::read::{self, Kind, ReadError, Source};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::{self, FileOutcome};
+use crate::suppress::{PathRules, Rules};
 use rayon::prelude::*;
 use std::cell::Cell;
 use std::fs::File;
@@ -69,15 +70,18 @@ pub struct Pipeline<'a> {
     pub fingerprinter: &'a Fingerprinter,
     /// Set when the scan is cancelled: reads fail with "scan interrupted".
     pub cancel: &'a AtomicBool,
+    /// Suppression rules.
+    pub rules: &'a Rules,
 }
 
 /// State of one text-like blob being scanned.
-struct Scan {
+struct Scan<'r> {
     tally: FileTally,
     matches: Vec<Match>,
+    rules: PathRules<'r>,
 }
 
-impl Pipeline<'_> {
+impl<'a> Pipeline<'a> {
     /// Scan the walked file at `path`, emitting an outcome per blob.
     pub fn scan_path(&self, path: &Path, display: String, emit: &mut dyn FnMut(FileOutcome)) {
         let mut file = match read::open_regular(path) {
@@ -457,10 +461,12 @@ impl Pipeline<'_> {
         }
     }
 
-    fn new_scan(&self) -> Scan {
+    fn new_scan(&self, display: &str) -> Scan<'a> {
         Scan {
-            tally: FileTally::new(self.opts.max_findings_per_file),
+            tally: FileTally::new(self.opts.max_findings_per_file)
+                .listing_suppressed(self.opts.show_suppressed),
             matches: Vec::new(),
+            rules: self.rules.for_path(display),
         }
     }
 
@@ -468,7 +474,7 @@ impl Pipeline<'_> {
     #[allow(clippy::too_many_arguments)]
     fn unit(
         &self,
-        scan: &mut Scan,
+        scan: &mut Scan<'_>,
         unit: &TextUnit<'_>,
         header: Option<&HeaderProfile>,
         names: &[Arc<str>],
@@ -485,7 +491,7 @@ impl Pipeline<'_> {
             return;
         }
         let text = unit.text;
-        scan.tally.add_record(self.policy, &scan.matches, |m| {
+        let locate = |m: &Match| {
             let field = m.field.and_then(|i| names.get(i).cloned()).or_else(|| {
                 m.key
                     .clone()
@@ -493,14 +499,30 @@ impl Pipeline<'_> {
                     .map(Arc::from)
             });
             (line, column(m), field)
-        });
+        };
+        if !scan.rules.is_empty() {
+            let mut i = 0;
+            while i < scan.matches.len() {
+                let m = &scan.matches[i];
+                let fp = || self.fingerprinter.fingerprint(m.detector, &m.value);
+                match scan.rules.check(m.detector, fp) {
+                    Some(rule) => {
+                        let m = scan.matches.remove(i);
+                        let at = locate(&m);
+                        scan.tally.add_suppressed(self.policy, rule, m, at);
+                    }
+                    None => i += 1,
+                }
+            }
+        }
+        scan.tally.add_record(self.policy, &scan.matches, locate);
     }
 
     /// The outcome of a scanned blob: `kind` is (format, encoding), `read`
     /// is (bytes, whether bytes were replaced, the error that cut it short).
     fn finish(
         &self,
-        scan: Scan,
+        scan: Scan<'_>,
         display: String,
         (format, encoding): (&'static str, &'static str),
         (bytes, replaced, error): (u64, bool, Option<String>),
@@ -510,6 +532,16 @@ impl Pipeline<'_> {
         let listed = std::mem::take(&mut tally.listed);
         let entries =
             report::finding_entries(&display, listed, self.fingerprinter, self.opts.reveal);
+        let (by, hidden): (Vec<usize>, Vec<_>) = std::mem::take(&mut tally.suppressed_listed)
+            .into_iter()
+            .unzip();
+        let mut suppressed =
+            report::finding_entries(&display, hidden, self.fingerprinter, self.opts.reveal);
+        for (e, i) in suppressed.iter_mut().zip(by) {
+            let rule = &self.rules.rules()[i];
+            e.suppressed_by = Some(rule.source.clone());
+            e.reason = Some(rule.reason.clone());
+        }
         FileOutcome::Scanned {
             display,
             format,
@@ -518,6 +550,7 @@ impl Pipeline<'_> {
             replaced,
             tally,
             entries,
+            suppressed,
             verdict,
             error,
         }
@@ -578,7 +611,7 @@ impl Pipeline<'_> {
         let mut extractor = extract::Extractor::for_path(Path::new(blob.name), binary);
         let mut header: Option<HeaderProfile> = None;
         let mut names: Vec<Arc<str>> = Vec::new();
-        let mut scan = self.new_scan();
+        let mut scan = self.new_scan(&blob.display);
         let result = source
             .into_lines(self.opts.chunk_size)
             .for_each_segment(|seg| {
@@ -665,7 +698,7 @@ impl Pipeline<'_> {
             .enumerate()
             .map(|(i, &(start, end))| {
                 let mut ex = extractor.clone();
-                let mut scan = self.new_scan();
+                let mut scan = self.new_scan(&blob.display);
                 let region = Region {
                     file,
                     pos: start,
@@ -697,7 +730,7 @@ impl Pipeline<'_> {
                 (scan, result)
             })
             .collect();
-        let mut merged = self.new_scan();
+        let mut merged = self.new_scan(&blob.display);
         let (mut bytes, mut replaced, mut error, mut offset) =
             (sniffed.bom_len as u64, false, None, 0u64);
         for (mut scan, result) in results {
@@ -734,7 +767,8 @@ impl Pipeline<'_> {
         emit: &mut dyn FnMut(FileOutcome),
     ) -> bool {
         let result = extract::sheet::for_each_sheet(bytes, |sheet, rows| {
-            let mut scan = self.new_scan();
+            let display = format!("{}!{sheet}", blob.display);
+            let mut scan = self.new_scan(&display);
             let mut header: Option<HeaderProfile> = None;
             let mut names = Vec::new();
             let mut total = 0u64;
@@ -770,12 +804,7 @@ impl Pipeline<'_> {
                     names.clear();
                 }
             }
-            emit(self.finish(
-                scan,
-                format!("{}!{sheet}", blob.display),
-                (format, ""),
-                (total, false, None),
-            ));
+            emit(self.finish(scan, display, (format, ""), (total, false, None)));
         });
         result.is_ok()
     }
@@ -789,7 +818,7 @@ impl Pipeline<'_> {
         format: &'static str,
         emit: &mut dyn FnMut(FileOutcome),
     ) {
-        let mut scan = self.new_scan();
+        let mut scan = self.new_scan(&display);
         let mut line = 0u64;
         let mut total = 0u64;
         let mut fields = Vec::new();

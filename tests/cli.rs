@@ -17,5 +17,7 @@ mod synth;
 mod accuracy;
 // Every format and encoding; hostile archives.
 mod formats;
+// Suppressions, baselines and diff, shards and merge.
+mod audit;
 // Random bytes into every decoder and extractor.
 mod fuzz;

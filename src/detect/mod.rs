@@ -90,6 +90,11 @@ impl DetectorId {
         }
     }
 
+    /// The detector with report id `name`.
+    pub fn from_name(name: &str) -> Option<DetectorId> {
+        DetectorId::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+
     /// This detector's bit in context masks (bits 16 and up are CDR roles).
     pub fn bit(self) -> u32 {
         1 << (self as u32)

@@ -58,6 +58,31 @@ impl serde::Serialize for Fingerprint {
     }
 }
 
+impl std::str::FromStr for Fingerprint {
+    type Err = String;
+
+    /// Parse `b3:` and 32 hex digits.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a fingerprint (b3: and 32 hex digits)");
+        let hex = s.strip_prefix("b3:").ok_or_else(bad)?;
+        if hex.len() != 32 || !hex.is_ascii() {
+            return Err(bad());
+        }
+        let mut out = [0u8; 16];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+        }
+        Ok(Fingerprint(out))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Fingerprint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +104,17 @@ mod tests {
         assert_eq!(fa.len(), 35);
         // Not the unkeyed hash of the value.
         assert!(!blake3::hash(v.as_bytes()).to_hex().starts_with(&fa[3..]));
+        // Written and read back.
+        let parsed: Fingerprint = fa.parse().unwrap();
+        assert_eq!(parsed.to_string(), fa);
+        for bad in [
+            "",
+            "b3:",
+            "b4:00112233445566778899aabbccddeeff",
+            "b3:0011223344556677889900aabbccddeeff",
+            "b3:zz112233445566778899aabbccddeeff",
+        ] {
+            assert!(bad.parse::<Fingerprint>().is_err(), "{bad}");
+        }
     }
 }

@@ -55,13 +55,16 @@ use crate::classify::{Count, FileTally, FileVerdict, Finding, Policy, Tier};
 use crate::detect::{Confidence, DetectorId};
 use crate::options::ScanOptions;
 use fingerprint::Fingerprinter;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
 
 /// The result of one file, handed from the workers to the collector.
+/// Nearly every outcome is `Scanned`, so boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum FileOutcome {
     /// The file was read (maybe only partly: see `error`).
@@ -80,6 +83,8 @@ pub enum FileOutcome {
         tally: FileTally,
         /// The listed findings, masked and fingerprinted by the worker.
         entries: Vec<FindingEntry>,
+        /// Suppressed findings kept for `--show-suppressed`.
+        suppressed: Vec<FindingEntry>,
         /// The file's tier.
         verdict: FileVerdict,
         /// A read error that cut the file short.
@@ -110,15 +115,17 @@ pub enum FileOutcome {
     },
 }
 
-/// A whole scan's report; see the module docs for the schema.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScanReport {
+/// A whole scan's report; see the module docs for the schema. `S` is the
+/// `scan` section: [`ScanInfo`] when made by this process, raw JSON when
+/// read back from a file (`diff`, `merge`, `--baseline`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScanReport<S = ScanInfo> {
     /// Always `leakscan`.
-    pub tool: &'static str,
+    pub tool: Cow<'static, str>,
     /// leakscan's version.
-    pub version: &'static str,
+    pub version: Cow<'static, str>,
     /// How the scan was run.
-    pub scan: ScanInfo,
+    pub scan: S,
     /// Totals.
     pub summary: Summary,
     /// Files with findings.
@@ -129,6 +136,9 @@ pub struct ScanReport {
     pub skipped: Vec<SkipEntry>,
     /// Paths that could not be read.
     pub errors: Vec<ErrorEntry>,
+    /// Suppressed findings (only with `--show-suppressed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<FindingEntry>,
 }
 
 /// `scan` section.
@@ -168,7 +178,7 @@ pub struct PolicyInfo {
 }
 
 /// Counts per tier.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TierCounts {
     /// 核心敏感信息.
     pub core: u64,
@@ -179,7 +189,8 @@ pub struct TierCounts {
 }
 
 impl TierCounts {
-    fn add(&mut self, t: Tier, n: u64) {
+    /// Add `n` to tier `t`.
+    pub fn add(&mut self, t: Tier, n: u64) {
         match t {
             Tier::Core => self.core += n,
             Tier::General => self.general += n,
@@ -198,7 +209,7 @@ impl TierCounts {
 }
 
 /// Total and distinct values of one detector.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DetectorCount {
     /// Findings.
     pub total: u64,
@@ -206,8 +217,21 @@ pub struct DetectorCount {
     pub distinct: u64,
 }
 
+/// Findings accepted by one suppression rule.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RuleCount {
+    /// Where the rule is written (`file:line`).
+    pub rule: String,
+    /// Its selectors.
+    pub selectors: String,
+    /// Its reason.
+    pub reason: String,
+    /// Findings it suppressed.
+    pub findings: u64,
+}
+
 /// `summary` section.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Summary {
     /// Paths the walk produced (files, skipped, special, failed).
     pub files_seen: u64,
@@ -233,10 +257,16 @@ pub struct Summary {
     pub files_with_findings: u64,
     /// The highest tier of a file with findings (`null` when nothing was found).
     pub highest_tier: Option<Tier>,
+    /// Findings accepted by suppression rules (not in the counts above).
+    #[serde(default)]
+    pub suppressed_total: u64,
+    /// Per suppression rule, every rule in force (also those that matched nothing).
+    #[serde(default)]
+    pub suppressed_per_rule: Vec<RuleCount>,
 }
 
 /// One file in `files`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FileEntry {
     /// Path as shown.
     pub path: String,
@@ -244,10 +274,10 @@ pub struct FileEntry {
     pub tier: Tier,
     /// Format read (`text`, `binary`, `xlsx`, `xls`, `ods`, `docx`, `pptx`,
     /// `pdf`, `rtf`, `html`, `eml`, `ole`).
-    pub format: &'static str,
+    pub format: Cow<'static, str>,
     /// Encoding used (text formats; empty for spreadsheets and documents).
-    #[serde(skip_serializing_if = "str::is_empty")]
-    pub encoding: &'static str,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub encoding: Cow<'static, str>,
     /// Bytes read.
     pub bytes: u64,
     /// Findings counted.
@@ -262,10 +292,27 @@ pub struct FileEntry {
     pub escalations: Vec<String>,
     /// Whether invalid byte sequences were replaced while decoding.
     pub decode_replacements: bool,
+    /// Findings accepted by suppression rules (not in `findings`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub suppressed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A finding's status against a baseline report (`--baseline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Not in the baseline.
+    New,
+    /// In the baseline (same path, detector and fingerprint).
+    Known,
 }
 
 /// One finding in `findings`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FindingEntry {
     /// Path as shown (shared by the findings of one file).
     pub path: Arc<str>,
@@ -284,15 +331,24 @@ pub struct FindingEntry {
     /// Keyed fingerprint of the normalised value.
     pub fingerprint: fingerprint::Fingerprint,
     /// Table column or key name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<Arc<str>>,
     /// Normalised value, only with `--reveal`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// With `--baseline`: `new` or `known`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// For a suppressed finding: the rule (`file:line`) that accepted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed_by: Option<Arc<str>>,
+    /// For a suppressed finding: the rule's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Arc<str>>,
 }
 
 /// One entry of `skipped`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SkipEntry {
     /// Path as shown.
     pub path: String,
@@ -301,12 +357,12 @@ pub struct SkipEntry {
 }
 
 /// One entry of `errors`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ErrorEntry {
     /// Path as shown.
     pub path: String,
-    /// `io`, `special` or `walk`.
-    pub kind: &'static str,
+    /// `io`, `special`, `walk`, or the container or document format.
+    pub kind: Cow<'static, str>,
     /// Why.
     pub reason: String,
 }
@@ -348,6 +404,9 @@ pub fn finding_entries(
             fingerprint: fingerprinter.fingerprint(f.detector, &f.value),
             field: f.field,
             value: reveal.then_some(f.value),
+            status: None,
+            suppressed_by: None,
+            reason: None,
         })
         .collect()
 }
@@ -358,6 +417,7 @@ pub fn finding_entries(
 enum Line<'a> {
     File(&'a FileEntry),
     Finding(&'a FindingEntry),
+    Suppressed(&'a FindingEntry),
     Skipped(&'a SkipEntry),
     Error(&'a ErrorEntry),
     Summary {
@@ -379,6 +439,8 @@ pub struct Collector<'w> {
     totals: BTreeMap<DetectorId, Count>,
     files: Vec<FileEntry>,
     findings: Vec<FindingEntry>,
+    suppressed: Vec<FindingEntry>,
+    suppressed_per_rule: BTreeMap<usize, u64>,
     skipped: Vec<SkipEntry>,
     errors: Vec<ErrorEntry>,
     findings_listed: u64,
@@ -425,6 +487,8 @@ impl<'w> Collector<'w> {
             totals: BTreeMap::new(),
             files: Vec::new(),
             findings: Vec::new(),
+            suppressed: Vec::new(),
+            suppressed_per_rule: BTreeMap::new(),
             skipped: Vec::new(),
             errors: Vec::new(),
             findings_listed: 0,
@@ -451,7 +515,7 @@ impl<'w> Collector<'w> {
                 self.summary.files_skipped += 1;
                 self.errors.push(ErrorEntry {
                     path: display,
-                    kind: "special",
+                    kind: "special".into(),
                     reason: format!("{kind}: not a regular file, not opened"),
                 });
             }
@@ -463,7 +527,7 @@ impl<'w> Collector<'w> {
                 self.summary.files_failed += 1;
                 self.errors.push(ErrorEntry {
                     path: display,
-                    kind,
+                    kind: kind.into(),
                     reason,
                 });
             }
@@ -475,6 +539,7 @@ impl<'w> Collector<'w> {
                 replaced,
                 tally,
                 entries,
+                suppressed,
                 verdict,
                 error,
             } => {
@@ -484,7 +549,7 @@ impl<'w> Collector<'w> {
                     self.summary.files_failed += 1;
                     self.error(ErrorEntry {
                         path: display.clone(),
-                        kind: "io",
+                        kind: "io".into(),
                         reason: format!("read stopped part-way: {reason}"),
                     });
                 }
@@ -492,7 +557,7 @@ impl<'w> Collector<'w> {
                     display,
                     (format, encoding),
                     (bytes, replaced),
-                    (tally, entries),
+                    (tally, entries, suppressed),
                     verdict,
                 );
             }
@@ -510,13 +575,17 @@ impl<'w> Collector<'w> {
         display: String,
         (format, encoding): (&'static str, &'static str),
         (bytes, replaced): (u64, bool),
-        (tally, entries): (FileTally, Vec<FindingEntry>),
+        (tally, entries, suppressed): (FileTally, Vec<FindingEntry>, Vec<FindingEntry>),
         verdict: FileVerdict,
     ) {
         let tier = verdict.tier.unwrap_or(Tier::Public);
         self.summary.files_per_tier.add(tier, 1);
         let total = tally.total();
-        if total == 0 && !self.list_clean {
+        for (&rule, &n) in &tally.suppressed {
+            *self.suppressed_per_rule.entry(rule).or_default() += n;
+        }
+        let suppressed_total = tally.suppressed_total();
+        if total == 0 && suppressed_total == 0 && !self.list_clean {
             return;
         }
         if total > 0 {
@@ -531,8 +600,8 @@ impl<'w> Collector<'w> {
         let file = FileEntry {
             path: display.clone(),
             tier,
-            format,
-            encoding,
+            format: format.into(),
+            encoding: encoding.into(),
             bytes,
             findings: total,
             listed: entries.len() as u64,
@@ -540,6 +609,7 @@ impl<'w> Collector<'w> {
             detectors: detector_counts(tally.counts.iter()),
             escalations: verdict.escalations,
             decode_replacements: replaced,
+            suppressed: suppressed_total,
         };
         self.findings_listed += entries.len() as u64;
         if self.streaming() {
@@ -547,9 +617,13 @@ impl<'w> Collector<'w> {
             for e in &entries {
                 self.write_line(&Line::Finding(e));
             }
+            for e in &suppressed {
+                self.write_line(&Line::Suppressed(e));
+            }
         } else {
             self.files.push(file);
             self.findings.extend(entries);
+            self.suppressed.extend(suppressed);
         }
     }
 
@@ -560,11 +634,15 @@ impl<'w> Collector<'w> {
 
     /// Sort everything and build the report; when streaming, write the
     /// closing summary line. Fails with the first error writing the stream.
-    pub fn finish(mut self, scan: ScanInfo, policy: &Policy) -> io::Result<ScanReport> {
+    pub fn finish(
+        mut self,
+        scan: ScanInfo,
+        policy: &Policy,
+        rules: &crate::suppress::Rules,
+    ) -> io::Result<ScanReport> {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
-        self.findings.sort_by(|a, b| {
-            (&a.path, a.line, a.column, a.detector).cmp(&(&b.path, b.line, b.column, b.detector))
-        });
+        sort_findings(&mut self.findings);
+        sort_findings(&mut self.suppressed);
         self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.errors.sort_by(|a, b| a.path.cmp(&b.path));
         let mut s = std::mem::take(&mut self.summary);
@@ -574,6 +652,18 @@ impl<'w> Collector<'w> {
         }
         s.findings_total = self.totals.values().map(|c| c.total).sum();
         s.findings_listed = self.findings_listed;
+        s.suppressed_total = self.suppressed_per_rule.values().sum();
+        s.suppressed_per_rule = rules
+            .rules()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RuleCount {
+                rule: r.source.to_string(),
+                selectors: r.selectors.clone(),
+                reason: r.reason.to_string(),
+                findings: self.suppressed_per_rule.get(&i).copied().unwrap_or(0),
+            })
+            .collect();
         let version = env!("CARGO_PKG_VERSION");
         self.write_line(&Line::Summary {
             tool: "leakscan",
@@ -590,19 +680,27 @@ impl<'w> Collector<'w> {
             return Err(e);
         }
         Ok(ScanReport {
-            tool: "leakscan",
-            version,
+            tool: "leakscan".into(),
+            version: version.into(),
             scan,
             summary: s,
             files: std::mem::take(&mut self.files),
             findings: std::mem::take(&mut self.findings),
             skipped: std::mem::take(&mut self.skipped),
             errors: std::mem::take(&mut self.errors),
+            suppressed: std::mem::take(&mut self.suppressed),
         })
     }
 }
 
-impl ScanReport {
+/// Sort findings by path, line, column, detector (the report order).
+pub fn sort_findings(findings: &mut [FindingEntry]) {
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.detector).cmp(&(&b.path, b.line, b.column, b.detector))
+    });
+}
+
+impl<S> ScanReport<S> {
     /// The highest tier among files with findings.
     pub fn highest_tier(&self) -> Option<Tier> {
         self.summary.highest_tier

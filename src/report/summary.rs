@@ -60,6 +60,17 @@ pub fn write(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
             tier
         )?;
     }
+    if s.suppressed_total > 0 || !s.suppressed_per_rule.is_empty() {
+        writeln!(
+            w,
+            "suppressed: {} findings by {} rules",
+            s.suppressed_total,
+            s.suppressed_per_rule.len()
+        )?;
+        for r in &s.suppressed_per_rule {
+            writeln!(w, "  {:>9}  {}  ({})", r.findings, r.rule, r.reason)?;
+        }
+    }
     let f = &s.files_per_tier;
     writeln!(
         w,
