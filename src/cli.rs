@@ -15,6 +15,7 @@ Examples:
   leakscan scan /shares/exports --format json -o report.json --fail-on core
   leakscan scan extract/ --format csv -o findings.csv
   LEAKSCAN_HASH_KEY=… leakscan scan --exclude '*.bak' --max-file-size 2G /data
+  leakscan scan /shares --baseline last-month.json --fail-on-new core -f json -o this-month.json
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 usage, configuration or fatal error. Unreadable files are listed in the
@@ -43,6 +44,36 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List the detectors with their tier, validation and a masked example.
     Detectors(DetectorsArgs),
+    /// Compare two reports: new, resolved and persisting findings, files whose tier changed.
+    #[command(after_help = DIFF_EXAMPLES, after_long_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+}
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  leakscan diff 2026-10.json 2026-11.json
+  leakscan diff 2026-10.json 2026-11.json --format csv -o changes.csv
+
+Findings are matched by path, detector and keyed fingerprint; both reports
+must come from scans with the same fingerprint key. Only listed findings can
+be matched: scan with --max-findings-per-file 0 for an exact comparison.
+JSON and NDJSON reports are accepted.";
+
+/// Arguments of `leakscan diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older report (JSON or NDJSON).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The newer report (JSON or NDJSON).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Output format (text, json or csv).
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write to FILE (created owner-only, 0600) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Report formats.
@@ -83,6 +114,18 @@ pub enum FailOn {
     Never,
 }
 
+impl FailOn {
+    /// The tier it fails at (`None`: never).
+    pub fn tier(self) -> Option<Tier> {
+        match self {
+            FailOn::Core => Some(Tier::Core),
+            FailOn::General => Some(Tier::General),
+            FailOn::Public => Some(Tier::Public),
+            FailOn::Never => None,
+        }
+    }
+}
+
 /// `--min-confidence` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MinConfidence {
@@ -115,6 +158,12 @@ pub struct ScanArgs {
     /// Exit 1 when a file with findings is at or above this tier.
     #[arg(long, value_enum, default_value_t = FailOn::Core)]
     pub fail_on: FailOn,
+    /// Earlier report (JSON or NDJSON) to mark each listed finding new or known against.
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 only when a file with new findings is at or above this tier (replaces --fail-on).
+    #[arg(long, value_enum, value_name = "TIER", requires = "baseline")]
+    pub fail_on_new: Option<FailOn>,
     /// Put unmasked values in the report (prints a warning).
     #[arg(long)]
     pub reveal: bool,
@@ -328,12 +377,9 @@ impl ScanArgs {
                 MinConfidence::Medium => Confidence::Medium,
                 MinConfidence::High => Confidence::High,
             }),
-            fail_on: match self.fail_on {
-                FailOn::Core => Some(Tier::Core),
-                FailOn::General => Some(Tier::General),
-                FailOn::Public => Some(Tier::Public),
-                FailOn::Never => None,
-            },
+            fail_on: self.fail_on.tier(),
+            baseline: self.baseline.clone(),
+            fail_on_new: self.fail_on_new.and_then(FailOn::tier),
             reveal: self.reveal,
             all_files: self.all_files,
             chunk_size: usize::try_from(self.chunk_size).unwrap_or(DEFAULT_CHUNK_SIZE),

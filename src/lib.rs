@@ -62,6 +62,12 @@ pub enum ScanError {
     /// A suppression file is bad.
     #[error(transparent)]
     Ignore(#[from] suppress::IgnoreError),
+    /// The baseline report could not be read.
+    #[error("baseline: {0}")]
+    Baseline(#[from] report::load::LoadError),
+    /// The baseline report cannot be compared with this scan.
+    #[error("baseline: {0}")]
+    BaselineKey(#[from] report::diff::DiffError),
     /// The worker pool could not start.
     #[error("starting worker threads: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
@@ -124,7 +130,13 @@ pub fn scan(
         .num_threads(opts.threads)
         .build()?;
     let fingerprinter = report::fingerprint::Fingerprinter::new(&opts.hash_key);
+    let key_id = fingerprinter.key_id();
     let mut collector = Collector::new(opts.all_files, stream);
+    if let Some(path) = &opts.baseline {
+        let base = report::load::load(path)?;
+        report::diff::check_keys(base.key_id(), Some(&key_id))?;
+        collector = collector.with_baseline(report::diff::Baseline::from_report(&base));
+    }
 
     let (tx, rx) = mpsc::sync_channel::<FileOutcome>(1024);
     std::thread::scope(|s| {
@@ -168,6 +180,8 @@ pub fn scan(
         duration_ms: clock.elapsed().as_millis() as u64,
         peak_rss_kib: peak_rss_kib(),
         interrupted: cancel.load(Ordering::Relaxed),
+        key_id,
+        baseline: opts.baseline.as_ref().map(|p| p.display().to_string()),
         options: opts.clone(),
         policy: report::PolicyInfo {
             origin: policy.origin.clone(),

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(&args),
         Command::Detectors(args) => run_detectors(&args),
+        Command::Diff(args) => run_diff(&args),
     };
     match result {
         Ok(outcome) => ExitCode::from(outcome.code()),
@@ -132,7 +133,42 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
         eprintln!("leakscan: scan interrupted: the report holds only what was scanned");
         return Ok(Outcome::Fatal);
     }
+    if opts.baseline.is_some() && opts.fail_on_new.is_some() {
+        let new = report.summary.baseline.as_ref();
+        return Ok(Outcome::of_scan(
+            new.and_then(|b| b.highest_new_tier),
+            opts.fail_on_new,
+        ));
+    }
     Ok(Outcome::of_scan(report.highest_tier(), opts.fail_on))
+}
+
+fn run_diff(args: &leakscan::cli::DiffArgs) -> anyhow::Result<Outcome> {
+    use leakscan::report::{diff, load};
+    let old = load::load(&args.old)?;
+    let new = load::load(&args.new)?;
+    let d = diff::diff(
+        (&args.old.display().to_string(), &old),
+        (&args.new.display().to_string(), &new),
+    )?;
+    let write = |w: &mut dyn Write| -> io::Result<()> {
+        match args.format {
+            Format::Json | Format::Ndjson => diff::write_json(&d, w),
+            Format::Csv => diff::write_csv(&d, w),
+            Format::Text => diff::write_text(&d, w),
+        }
+    };
+    match &args.output {
+        Some(path) => report::write_private_file(path, write)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?,
+        None => {
+            let stdout = io::stdout();
+            let mut lock = io::BufWriter::new(stdout.lock());
+            write(&mut lock)?;
+            lock.flush()?;
+        }
+    }
+    Ok(Outcome::Clean)
 }
 
 fn print_summary(report: &ScanReport) -> io::Result<()> {

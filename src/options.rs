@@ -53,6 +53,10 @@ pub struct ScanOptions {
     pub ignore_files: Vec<PathBuf>,
     /// List suppressed findings in the report.
     pub show_suppressed: bool,
+    /// Report of an earlier scan to mark findings `new` or `known` against.
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 only when a file with new findings (against the baseline) is at or above this tier.
+    pub fail_on_new: Option<Tier>,
     /// `--patterns DIR`.
     pub patterns_dir: Option<PathBuf>,
     /// `--policy FILE`.
@@ -101,6 +105,8 @@ impl Default for ScanOptions {
             split_size: 64 << 20,
             ignore_files: Vec::new(),
             show_suppressed: false,
+            baseline: None,
+            fail_on_new: None,
             patterns_dir: None,
             policy_file: None,
             bulk_threshold: None,

@@ -162,3 +162,202 @@ fn a_rule_without_a_reason_is_a_usage_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.ignore:2: missing `reason=…`"), "{err}");
 }
+
+/// Run `leakscan` with `args`; (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = leakscan().args(args).output().expect("runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Month 1 is `tree(21)`; month 2 drops docs/notes.txt, adds
+/// exports/new.csv and puts an ID number into docs/team.md.
+fn second_month(dir: &TestDir, ids: &[String]) {
+    std::fs::remove_file(dir.path().join("docs/notes.txt")).unwrap();
+    dir.create("exports/new.csv", &format!("id_card\n{}\n", ids[4]));
+    let team = std::fs::read_to_string(dir.path().join("docs/team.md")).unwrap();
+    dir.create("docs/team.md", &format!("{team}身份证：{}\n", ids[5]));
+}
+
+#[test]
+fn diff_shows_new_resolved_and_persisting_findings_and_tier_changes() {
+    let (dir, ids, mobiles) = tree(21);
+    let out = TestDir::new();
+    let p = |n: &str| out.path().join(n).to_str().unwrap().to_string();
+    let root = dir.path().to_str().unwrap();
+    run(&["scan", root, "-q", "-f", "json", "-o", &p("m1.json")]);
+    run(&["scan", root, "-q", "-f", "ndjson", "-o", &p("m1.ndjson")]);
+    second_month(&dir, &ids);
+    run(&["scan", root, "-q", "-f", "json", "-o", &p("m2.json")]);
+
+    let (code, json, err) = run(&["diff", &p("m1.json"), &p("m2.json"), "-f", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let d: Value = serde_json::from_str(&json).unwrap();
+    let s = &d["summary"];
+    assert_eq!(
+        (
+            s["new"].as_u64(),
+            s["resolved"].as_u64(),
+            s["persisting"].as_u64()
+        ),
+        (Some(2), Some(1), Some(7))
+    );
+    assert_eq!(s["new_per_tier"]["core"], 2);
+    assert_eq!(
+        (s["files_added"].as_u64(), s["files_removed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        (s["files_tier_rose"].as_u64(), s["files_tier_fell"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let file = |path: &str| {
+        d["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap_or_else(|| panic!("{path} in diff"))
+            .clone()
+    };
+    let team = file("docs/team.md");
+    assert_eq!(team["change"], "rose");
+    assert_eq!(
+        (team["old_tier"].as_str(), team["new_tier"].as_str()),
+        (Some("general"), Some("core"))
+    );
+    assert_eq!(
+        (team["new"].as_u64(), team["persisting"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(file("docs/notes.txt")["change"], "removed");
+    assert_eq!(file("exports/new.csv")["change"], "added");
+    assert_eq!(file("exports/customers.csv")["change"], "same");
+    let resolved: Vec<_> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["change"] == "resolved")
+        .collect();
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(resolved[0]["path"], "docs/notes.txt");
+
+    // An NDJSON report compares the same.
+    let (_, json2, _) = run(&["diff", &p("m1.ndjson"), &p("m2.json"), "-f", "json"]);
+    let d2: Value = serde_json::from_str(&json2).unwrap();
+    assert_eq!(d2["summary"], d["summary"]);
+
+    // CSV: a BOM, a header and one row per finding with its change.
+    let (_, csv_out, _) = run(&["diff", &p("m1.json"), &p("m2.json"), "-f", "csv"]);
+    assert!(csv_out.starts_with('\u{feff}'));
+    let rows: Vec<&str> = csv_out.lines().collect();
+    assert!(rows[0]
+        .ends_with("change,path,line,column,detector,tier,confidence,masked,fingerprint,field"));
+    assert_eq!(rows.len(), 1 + 10);
+    assert_eq!(rows.iter().filter(|r| r.starts_with("new,")).count(), 2);
+
+    // Text: totals and changed files; values stay masked everywhere.
+    let (_, text, _) = run(&["diff", &p("m1.json"), &p("m2.json")]);
+    assert!(
+        text.contains("findings: 2 new (core 2, general 0, public 0), 1 resolved, 7 persisting"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rose") && text.contains("docs/team.md"),
+        "{text}"
+    );
+    for v in ids.iter().chain(&mobiles) {
+        for out in [&json, &csv_out, &text] {
+            assert!(!out.contains(v.as_str()), "value leaked into diff output");
+        }
+    }
+}
+
+#[test]
+fn baseline_marks_findings_and_fail_on_new_gates_only_new_ones() {
+    let (dir, ids, _) = tree(31);
+    let out = TestDir::new();
+    let base = out.path().join("base.json");
+    let root = dir.path().to_str().unwrap();
+    run(&[
+        "scan",
+        root,
+        "-q",
+        "-f",
+        "json",
+        "-o",
+        base.to_str().unwrap(),
+    ]);
+    let b = base.to_str().unwrap();
+    // Nothing changed: core findings, but none new.
+    let (r, code, err) = scan_json(&[root, "-q", "--baseline", b, "--fail-on-new", "core"]);
+    assert_eq!(code, 0, "{err}");
+    let sb = &r["summary"]["baseline"];
+    assert_eq!(
+        (
+            sb["new"].as_u64(),
+            sb["known"].as_u64(),
+            sb["resolved"].as_u64()
+        ),
+        (Some(0), Some(8), Some(0))
+    );
+    assert!(r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["status"] == "known"));
+    assert_eq!(r["scan"]["baseline"], b);
+    // Without --fail-on-new the usual --fail-on applies.
+    let (_, code, _) = scan_json(&[root, "-q", "--baseline", b]);
+    assert_eq!(code, 1);
+    second_month(&dir, &ids);
+    let (r, code, _) = scan_json(&[root, "-q", "--baseline", b, "--fail-on-new", "core"]);
+    assert_eq!(code, 1, "new core findings");
+    let sb = &r["summary"]["baseline"];
+    assert_eq!(
+        (
+            sb["new"].as_u64(),
+            sb["known"].as_u64(),
+            sb["resolved"].as_u64()
+        ),
+        (Some(2), Some(7), Some(1))
+    );
+    assert_eq!(sb["highest_new_tier"], "core");
+    let new: Vec<_> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "new")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(new, ["docs/team.md", "exports/new.csv"]);
+    // The NDJSON stream carries the status too.
+    let (code, nd, _) = run(&["scan", root, "-q", "-f", "ndjson", "--baseline", b]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        nd.lines()
+            .filter(|l| l.contains(r#""status":"new""#))
+            .count(),
+        2
+    );
+    // A baseline made with another key cannot be used.
+    let out2 = leakscan()
+        .env("LEAKSCAN_HASH_KEY", "another key")
+        .args(["scan", root, "-q", "--baseline", b])
+        .output()
+        .unwrap();
+    assert_eq!(out2.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out2.stderr).contains("different fingerprint keys"));
+    // Neither can a file that is not a report.
+    let junk = out.path().join("junk.json");
+    std::fs::write(&junk, "{\"tool\":\"other\"}").unwrap();
+    let (code, _, err) = run(&["diff", b, junk.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("is not a leakscan JSON or NDJSON report"),
+        "{err}"
+    );
+}

@@ -27,6 +27,17 @@ impl Fingerprinter {
         }
     }
 
+    /// A public id of the key: two reports with the same key id were made
+    /// with the same key, so their fingerprints can be compared. It is a
+    /// keyed hash of a fixed text and tells nothing about the key.
+    pub fn key_id(&self) -> String {
+        let h = blake3::keyed_hash(&self.key, b"leakscan key id");
+        h.as_bytes()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// The first 128 bits of the keyed hash of the detector id and the
     /// normalised value.
     pub fn fingerprint(&self, d: DetectorId, value: &str) -> Fingerprint {
@@ -104,6 +115,9 @@ mod tests {
         assert_eq!(fa.len(), 35);
         // Not the unkeyed hash of the value.
         assert!(!blake3::hash(v.as_bytes()).to_hex().starts_with(&fa[3..]));
+        assert_eq!(a.key_id(), Fingerprinter::new(b"key one").key_id());
+        assert_ne!(a.key_id(), b.key_id());
+        assert_eq!(a.key_id().len(), 16);
         // Written and read back.
         let parsed: Fingerprint = fa.parse().unwrap();
         assert_eq!(parsed.to_string(), fa);

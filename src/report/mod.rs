@@ -46,8 +46,10 @@
 //! and last `{"type":"summary","tool","version","scan","summary"}`.
 
 pub mod csv;
+pub mod diff;
 pub mod fingerprint;
 pub mod json;
+pub mod load;
 pub mod mask;
 pub mod summary;
 
@@ -158,6 +160,11 @@ pub struct ScanInfo {
     pub peak_rss_kib: Option<u64>,
     /// Whether the scan was stopped (Ctrl-C) before it finished.
     pub interrupted: bool,
+    /// Public id of the fingerprint key (reports with the same id can be compared).
+    pub key_id: String,
+    /// The baseline report findings were compared with (`--baseline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
     /// Options in force.
     pub options: ScanOptions,
     /// Policy in force.
@@ -263,6 +270,24 @@ pub struct Summary {
     /// Per suppression rule, every rule in force (also those that matched nothing).
     #[serde(default)]
     pub suppressed_per_rule: Vec<RuleCount>,
+    /// The comparison with `--baseline` (listed findings only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+}
+
+/// `summary.baseline`: listed findings against the baseline report.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BaselineSummary {
+    /// Listed findings not in the baseline.
+    pub new: u64,
+    /// Listed findings also in the baseline.
+    pub known: u64,
+    /// Baseline findings not found again.
+    pub resolved: u64,
+    /// New findings per tier.
+    pub new_per_tier: TierCounts,
+    /// The highest tier of a file with new findings.
+    pub highest_new_tier: Option<Tier>,
 }
 
 /// One file in `files`.
@@ -444,6 +469,7 @@ pub struct Collector<'w> {
     skipped: Vec<SkipEntry>,
     errors: Vec<ErrorEntry>,
     findings_listed: u64,
+    baseline: Option<(diff::Baseline, BaselineSummary)>,
 }
 
 impl std::fmt::Debug for Collector<'_> {
@@ -492,7 +518,14 @@ impl<'w> Collector<'w> {
             skipped: Vec::new(),
             errors: Vec::new(),
             findings_listed: 0,
+            baseline: None,
         }
+    }
+
+    /// Mark each listed finding `new` or `known` against `baseline`.
+    pub fn with_baseline(mut self, baseline: diff::Baseline) -> Self {
+        self.baseline = Some((baseline, BaselineSummary::default()));
+        self
     }
 
     /// Add one file's outcome.
@@ -513,7 +546,7 @@ impl<'w> Collector<'w> {
             }
             FileOutcome::Special { display, kind } => {
                 self.summary.files_skipped += 1;
-                self.errors.push(ErrorEntry {
+                self.error(ErrorEntry {
                     path: display,
                     kind: "special".into(),
                     reason: format!("{kind}: not a regular file, not opened"),
@@ -525,7 +558,7 @@ impl<'w> Collector<'w> {
                 reason,
             } => {
                 self.summary.files_failed += 1;
-                self.errors.push(ErrorEntry {
+                self.error(ErrorEntry {
                     path: display,
                     kind: kind.into(),
                     reason,
@@ -575,7 +608,7 @@ impl<'w> Collector<'w> {
         display: String,
         (format, encoding): (&'static str, &'static str),
         (bytes, replaced): (u64, bool),
-        (tally, entries, suppressed): (FileTally, Vec<FindingEntry>, Vec<FindingEntry>),
+        (tally, mut entries, suppressed): (FileTally, Vec<FindingEntry>, Vec<FindingEntry>),
         verdict: FileVerdict,
     ) {
         let tier = verdict.tier.unwrap_or(Tier::Public);
@@ -612,6 +645,19 @@ impl<'w> Collector<'w> {
             suppressed: suppressed_total,
         };
         self.findings_listed += entries.len() as u64;
+        if let Some((baseline, sum)) = self.baseline.as_mut() {
+            for e in &mut entries {
+                let status = baseline.status(e);
+                e.status = Some(status);
+                if status == Status::New {
+                    sum.new += 1;
+                    sum.new_per_tier.add(e.tier, 1);
+                    sum.highest_new_tier = sum.highest_new_tier.max(Some(tier));
+                } else {
+                    sum.known += 1;
+                }
+            }
+        }
         if self.streaming() {
             self.write_line(&Line::File(&file));
             for e in &entries {
@@ -652,6 +698,10 @@ impl<'w> Collector<'w> {
         }
         s.findings_total = self.totals.values().map(|c| c.total).sum();
         s.findings_listed = self.findings_listed;
+        if let Some((baseline, mut sum)) = self.baseline.take() {
+            sum.resolved = baseline.unmatched();
+            s.baseline = Some(sum);
+        }
         s.suppressed_total = self.suppressed_per_rule.values().sum();
         s.suppressed_per_rule = rules
             .rules()

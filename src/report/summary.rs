@@ -60,6 +60,18 @@ pub fn write(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
             tier
         )?;
     }
+    if let Some(b) = &s.baseline {
+        writeln!(
+            w,
+            "against the baseline: {} new (core {}, general {}, public {}), {} known, {} resolved",
+            b.new,
+            b.new_per_tier.core,
+            b.new_per_tier.general,
+            b.new_per_tier.public,
+            b.known,
+            b.resolved
+        )?;
+    }
     if s.suppressed_total > 0 || !s.suppressed_per_rule.is_empty() {
         writeln!(
             w,
