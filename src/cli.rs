@@ -5,6 +5,7 @@
 use crate::classify::Tier;
 use crate::detect::Confidence;
 use crate::options::{ScanOptions, DEFAULT_CHUNK_SIZE};
+use crate::walk::Shard;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -47,6 +48,9 @@ pub enum Command {
     /// Compare two reports: new, resolved and persisting findings, files whose tier changed.
     #[command(after_help = DIFF_EXAMPLES, after_long_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Combine the reports of `scan --shard K/N` runs into one report.
+    #[command(after_help = MERGE_EXAMPLES, after_long_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
 }
 
 const DIFF_EXAMPLES: &str = "\
@@ -58,6 +62,25 @@ Findings are matched by path, detector and keyed fingerprint; both reports
 must come from scans with the same fingerprint key. Only listed findings can
 be matched: scan with --max-findings-per-file 0 for an exact comparison.
 JSON and NDJSON reports are accepted.";
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  for k in 0 1 2 3; do leakscan scan /shares --shard $k/4 -f json -o part-$k.json & done; wait
+  leakscan merge part-*.json -o all.json
+
+Every shard 0..N-1 must be there exactly once, made by the same leakscan
+version with the same roots, policy, suppressions and fingerprint key.";
+
+/// Arguments of `leakscan merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard reports (JSON or NDJSON).
+    #[arg(value_name = "PART", required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Write the merged JSON report to FILE (created owner-only, 0600) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
 
 /// Arguments of `leakscan diff`.
 #[derive(Debug, Args)]
@@ -164,6 +187,9 @@ pub struct ScanArgs {
     /// Exit 1 only when a file with new findings is at or above this tier (replaces --fail-on).
     #[arg(long, value_enum, value_name = "TIER", requires = "baseline")]
     pub fail_on_new: Option<FailOn>,
+    /// Scan only shard K of N (K from 0 to N-1; stable partition by path), or `auto` from JOB_COMPLETION_INDEX + LEAKSCAN_SHARD_COUNT (Kubernetes) or SLURM_ARRAY_TASK_ID/_COUNT (Slurm).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
     /// Put unmasked values in the report (prints a warning).
     #[arg(long)]
     pub reveal: bool,
@@ -326,6 +352,51 @@ fn config_key() -> anyhow::Result<Option<(Vec<u8>, PathBuf, bool)>> {
     }
 }
 
+/// `--shard K/N`, or `auto`: the index and count from a Kubernetes Indexed
+/// Job (`JOB_COMPLETION_INDEX`, with the count in `LEAKSCAN_SHARD_COUNT`)
+/// or a Slurm job array (`SLURM_ARRAY_TASK_ID` less `SLURM_ARRAY_TASK_MIN`,
+/// `SLURM_ARRAY_TASK_COUNT`).
+fn resolve_shard(spec: &str) -> anyhow::Result<Shard> {
+    resolve_shard_with(spec, |k| std::env::var(k).ok())
+}
+
+fn resolve_shard_with(spec: &str, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Shard> {
+    if spec != "auto" {
+        return spec
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--shard: {e}"));
+    }
+    let num = |k: &str| -> anyhow::Result<Option<u64>> {
+        env(k)
+            .map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .with_context(|| format!("--shard auto: ${k} is `{v}`, not a number"))
+            })
+            .transpose()
+    };
+    let (index, count) = if let Some(index) = num("JOB_COMPLETION_INDEX")? {
+        let count = num(SHARD_COUNT_ENV)?.with_context(|| {
+            format!("--shard auto: JOB_COMPLETION_INDEX is set but ${SHARD_COUNT_ENV} is not (set it to the Job's completions)")
+        })?;
+        (index, count)
+    } else if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+        let count = num("SLURM_ARRAY_TASK_COUNT")?.context(
+            "--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not",
+        )?;
+        let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        (id.saturating_sub(min), count)
+    } else {
+        bail!("--shard auto: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor SLURM_ARRAY_TASK_ID (Slurm array) is set; use --shard K/N");
+    };
+    format!("{index}/{count}")
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--shard auto: {e}"))
+}
+
+/// Environment variable with the shard count for `--shard auto` under Kubernetes.
+pub const SHARD_COUNT_ENV: &str = "LEAKSCAN_SHARD_COUNT";
+
 /// Environment variable holding the fingerprint key.
 pub const HASH_KEY_ENV: &str = "LEAKSCAN_HASH_KEY";
 
@@ -365,7 +436,9 @@ impl ScanArgs {
                 }
             }
         };
+        let shard = self.shard.as_deref().map(resolve_shard).transpose()?;
         Ok(ScanOptions {
+            shard,
             roots: self.paths.clone(),
             threads: self.threads,
             follow: self.follow,
@@ -415,6 +488,46 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn shards_from_flags_and_job_runners() {
+        let none = |_: &str| None;
+        let s = resolve_shard_with("2/5", none).unwrap();
+        assert_eq!((s.index, s.count), (2, 5));
+        for bad in ["5/5", "1/0", "x/2", "3", "-1/2"] {
+            assert!(resolve_shard_with(bad, none).is_err(), "{bad}");
+        }
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let k8s = env(&[("JOB_COMPLETION_INDEX", "3"), ("LEAKSCAN_SHARD_COUNT", "4")]);
+        assert_eq!(resolve_shard_with("auto", k8s).unwrap().to_string(), "3/4");
+        let slurm = env(&[
+            ("SLURM_ARRAY_TASK_ID", "8"),
+            ("SLURM_ARRAY_TASK_MIN", "5"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ]);
+        assert_eq!(
+            resolve_shard_with("auto", slurm).unwrap().to_string(),
+            "3/4"
+        );
+        let no_count = env(&[("JOB_COMPLETION_INDEX", "0")]);
+        let err = resolve_shard_with("auto", no_count)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("LEAKSCAN_SHARD_COUNT"), "{err}");
+        assert!(resolve_shard_with("auto", none).is_err());
+        let out_of_range = env(&[
+            ("SLURM_ARRAY_TASK_ID", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ]);
+        assert!(resolve_shard_with("auto", out_of_range).is_err());
     }
 
     #[test]

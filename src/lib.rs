@@ -124,6 +124,7 @@ pub fn scan(
         follow: opts.follow,
         exclude: opts.exclude.clone(),
         max_file_size: opts.max_file_size,
+        shard: opts.shard,
     };
     let entries = walk::entries(&opts.roots, &walk_opts)?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -135,7 +136,13 @@ pub fn scan(
     if let Some(path) = &opts.baseline {
         let base = report::load::load(path)?;
         report::diff::check_keys(base.key_id(), Some(&key_id))?;
-        collector = collector.with_baseline(report::diff::Baseline::from_report(&base));
+        collector = collector.with_baseline(report::diff::Baseline::from_report(
+            &base,
+            opts.shard.as_ref(),
+        ));
+    }
+    if opts.shard.is_some() {
+        collector = collector.exporting_distinct(fingerprinter.clone());
     }
 
     let (tx, rx) = mpsc::sync_channel::<FileOutcome>(1024);

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => run_scan(&args),
         Command::Detectors(args) => run_detectors(&args),
         Command::Diff(args) => run_diff(&args),
+        Command::Merge(args) => run_merge(&args),
     };
     match result {
         Ok(outcome) => ExitCode::from(outcome.code()),
@@ -143,6 +144,40 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::of_scan(report.highest_tier(), opts.fail_on))
 }
 
+fn run_merge(args: &leakscan::cli::MergeArgs) -> anyhow::Result<Outcome> {
+    use leakscan::report::{load, merge};
+    let parts = args
+        .parts
+        .iter()
+        .map(|p| Ok((p.display().to_string(), load::load(p)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let merged = merge::merge(parts)?;
+    let write = |w: &mut dyn Write| -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, &merged)?;
+        writeln!(w)
+    };
+    write_out(args.output.as_deref(), write)?;
+    Ok(Outcome::Clean)
+}
+
+/// Write to a private file, or to stdout.
+fn write_out(
+    output: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => report::write_private_file(path, write)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display())),
+        None => {
+            let stdout = io::stdout();
+            let mut lock = io::BufWriter::new(stdout.lock());
+            write(&mut lock)?;
+            lock.flush()?;
+            Ok(())
+        }
+    }
+}
+
 fn run_diff(args: &leakscan::cli::DiffArgs) -> anyhow::Result<Outcome> {
     use leakscan::report::{diff, load};
     let old = load::load(&args.old)?;
@@ -158,16 +193,7 @@ fn run_diff(args: &leakscan::cli::DiffArgs) -> anyhow::Result<Outcome> {
             Format::Text => diff::write_text(&d, w),
         }
     };
-    match &args.output {
-        Some(path) => report::write_private_file(path, write)
-            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?,
-        None => {
-            let stdout = io::stdout();
-            let mut lock = io::BufWriter::new(stdout.lock());
-            write(&mut lock)?;
-            lock.flush()?;
-        }
-    }
+    write_out(args.output.as_deref(), write)?;
     Ok(Outcome::Clean)
 }
 

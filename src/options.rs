@@ -57,6 +57,8 @@ pub struct ScanOptions {
     pub baseline: Option<PathBuf>,
     /// Exit 1 only when a file with new findings (against the baseline) is at or above this tier.
     pub fail_on_new: Option<Tier>,
+    /// Scan only this shard of the paths (`--shard`).
+    pub shard: Option<crate::walk::Shard>,
     /// `--patterns DIR`.
     pub patterns_dir: Option<PathBuf>,
     /// `--policy FILE`.
@@ -107,6 +109,7 @@ impl Default for ScanOptions {
             show_suppressed: false,
             baseline: None,
             fail_on_new: None,
+            shard: None,
             patterns_dir: None,
             policy_file: None,
             bulk_threshold: None,

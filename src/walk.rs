@@ -4,7 +4,9 @@
 //! Symbolic links are not followed unless asked, and then loops are detected
 //! by `walkdir` and reported. FIFOs, sockets and devices are reported, never
 //! opened. Excluded paths (globs, matched against the path relative to its
-//! root and against the file name) are not descended into.
+//! root and against the file name) are not descended into. With a [`Shard`],
+//! only the paths of that shard are handed on (every process still walks
+//! the whole tree, which costs directory reads, not file reads).
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::os::unix::fs::FileTypeExt;
@@ -21,6 +23,60 @@ pub struct WalkOptions {
     pub exclude: Vec<String>,
     /// Files larger than this are skipped.
     pub max_file_size: Option<u64>,
+    /// Hand on only this shard's paths.
+    pub shard: Option<Shard>,
+}
+
+/// One part of a stable partition of the paths: shard `index` of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// 0-based index.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether the path shown as `display` (a report path; a container
+    /// member goes with its outermost file) belongs to this shard. The
+    /// partition depends only on the path, so it is the same on every
+    /// machine and in every run.
+    pub fn owns(&self, display: &str) -> bool {
+        let outer = display.split('!').next().unwrap_or(display);
+        let h = blake3::hash(outer.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&h.as_bytes()[..8]);
+        u64::from_le_bytes(first) % self.count.max(1) == self.index
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// `K/N` with `0 <= K < N`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}` is not K/N (e.g. 0/4)"))?;
+        let parse = |v: &str| {
+            v.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("`{s}` is not K/N (e.g. 0/4)"))
+        };
+        let (index, count) = (parse(k)?, parse(n)?);
+        if count == 0 || index >= count {
+            return Err(format!(
+                "shard `{s}`: K must be at least 0 and below N (shards are numbered 0 to N-1)"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// A bad walk setting.
@@ -101,6 +157,18 @@ fn build_excludes(patterns: &[String]) -> Result<GlobSet, WalkError> {
     })
 }
 
+impl Entry {
+    /// The path as shown in reports.
+    pub fn display(&self) -> &str {
+        match self {
+            Entry::File { display, .. }
+            | Entry::Skipped { display, .. }
+            | Entry::Special { display, .. }
+            | Entry::Failed { display, .. } => display,
+        }
+    }
+}
+
 /// How a path is shown: relative to its root when there is one root folder,
 /// otherwise as walked (root joined with the relative path).
 fn display_path(root: &Path, path: &Path, single_root: bool) -> String {
@@ -123,6 +191,7 @@ pub fn entries(
     let excludes = build_excludes(&opts.exclude)?;
     let single_root = roots.len() == 1;
     let opts = opts.clone();
+    let shard = opts.shard;
     let roots = roots.to_vec();
     Ok(roots.into_iter().flat_map(move |root| {
         let excludes = excludes.clone();
@@ -139,6 +208,7 @@ pub fn entries(
                 !(excludes.is_match(rel) || excludes.is_match(e.file_name()))
             })
             .filter_map(move |item| classify_entry(item, &root, single_root, &opts))
+            .filter(move |e| shard.is_none_or(|s| s.owns(e.display())))
     }))
 }
 

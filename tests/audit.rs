@@ -361,3 +361,96 @@ fn baseline_marks_findings_and_fail_on_new_gates_only_new_ones() {
         "{err}"
     );
 }
+
+#[test]
+fn merged_shards_equal_the_full_scan() {
+    // The labelled fixtures (every format, archives, bulk files) plus the
+    // same values spread over many files, so distinct counts cannot be summed.
+    let mut rng = Rng(41);
+    let id = synth::id18(&mut rng);
+    let mobile = synth::mobile(&mut rng);
+    let spread = TestDir::new();
+    for i in 0..24 {
+        spread.create(
+            &format!("d{}/f{i}.txt", i % 5),
+            &format!("身份证 {id} 手机 {mobile} 序号 {i}\n"),
+        );
+    }
+    let fixtures = root().join("fixtures");
+    let roots = [fixtures.to_str().unwrap(), spread.path().to_str().unwrap()];
+    let out = TestDir::new();
+    let full_path = out.path().join("full.json");
+    let (code, _, err) = run(&[
+        "scan",
+        roots[0],
+        roots[1],
+        "-q",
+        "-f",
+        "json",
+        "-o",
+        full_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let full: Value = serde_json::from_slice(&std::fs::read(&full_path).unwrap()).unwrap();
+    assert_eq!(
+        full["summary"]["findings_per_detector"]["cn_resident_id"]["distinct"]
+            .as_u64()
+            .map(|d| d > 0),
+        Some(true)
+    );
+    for n in [1u64, 2, 3, 5] {
+        let mut parts = Vec::new();
+        for k in 0..n {
+            let part = out.path().join(format!(
+                "part-{k}-of-{n}.{}",
+                if k % 2 == 0 { "json" } else { "ndjson" }
+            ));
+            let fmt = if k % 2 == 0 { "json" } else { "ndjson" };
+            let (code, _, err) = run(&[
+                "scan",
+                roots[0],
+                roots[1],
+                "-q",
+                "-f",
+                fmt,
+                "--shard",
+                &format!("{k}/{n}"),
+                "-o",
+                part.to_str().unwrap(),
+            ]);
+            assert!(code == 0 || code == 1, "{err}");
+            parts.push(part.to_str().unwrap().to_string());
+        }
+        let merged_path = out.path().join(format!("merged-{n}.json"));
+        let mut args = vec!["merge".to_string()];
+        args.extend(parts.iter().cloned());
+        args.extend(["-o".to_string(), merged_path.to_str().unwrap().to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 0, "merge of {n}: {err}");
+        let merged: Value = serde_json::from_slice(&std::fs::read(&merged_path).unwrap()).unwrap();
+        for section in ["summary", "files", "findings", "skipped", "errors"] {
+            assert_eq!(
+                merged[section], full[section],
+                "{section} differs with {n} shards"
+            );
+        }
+        assert!(merged.get("distinct").is_none());
+        assert_eq!(
+            merged["scan"]["merged_from"].as_array().unwrap().len(),
+            n as usize
+        );
+        if n == 3 {
+            // Every shard is needed, once.
+            let (code, _, err) = run(&["merge", &parts[0], &parts[1]]);
+            assert_eq!(code, 2);
+            assert!(err.contains("shards missing: [2] of 3"), "{err}");
+            let (code, _, err) = run(&["merge", &parts[0], &parts[1], &parts[1], &parts[2]]);
+            assert_eq!(code, 2);
+            assert!(err.contains("given twice"), "{err}");
+            let (code, _, err) = run(&["merge", full_path.to_str().unwrap()]);
+            assert_eq!(code, 2);
+            assert!(err.contains("was not made with --shard"), "{err}");
+        }
+    }
+}

@@ -53,10 +53,15 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// The findings of `report`.
-    pub fn from_report(report: &LoadedReport) -> Self {
+    /// The findings of `report` (only those of `shard`'s paths, so that a
+    /// shard does not count other shards' findings as resolved).
+    pub fn from_report(report: &LoadedReport, shard: Option<&crate::walk::Shard>) -> Self {
         let mut keys: HashMap<String, HashMap<Key, bool>> = HashMap::new();
-        for e in &report.findings {
+        let mine = report
+            .findings
+            .iter()
+            .filter(|e| shard.is_none_or(|s| s.owns(&e.path)));
+        for e in mine {
             keys.entry(e.path.to_string())
                 .or_default()
                 .insert(key(e), false);

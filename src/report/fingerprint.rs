@@ -38,6 +38,16 @@ impl Fingerprinter {
             .collect()
     }
 
+    /// A keyed 64-bit mix of an in-memory value hash, for the distinct-value
+    /// sets that shard reports carry: comparable across shards with the
+    /// same key, meaningless without it.
+    pub fn mix(&self, h: u64) -> u64 {
+        let out = blake3::keyed_hash(&self.key, &h.to_le_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&out.as_bytes()[..8]);
+        u64::from_le_bytes(first)
+    }
+
     /// The first 128 bits of the keyed hash of the detector id and the
     /// normalised value.
     pub fn fingerprint(&self, d: DetectorId, value: &str) -> Fingerprint {

@@ -3,8 +3,10 @@
 //! into a [`ScanReport`] whose `scan` section stays raw JSON.
 
 use super::{ErrorEntry, FileEntry, FindingEntry, ScanReport, SkipEntry, Summary};
+use crate::detect::DetectorId;
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -46,6 +48,8 @@ enum Line {
         version: String,
         scan: Value,
         summary: Summary,
+        #[serde(default)]
+        distinct: BTreeMap<DetectorId, Vec<u64>>,
     },
 }
 
@@ -82,6 +86,7 @@ pub fn parse(bytes: &[u8]) -> Result<LoadedReport, String> {
         skipped: Vec::new(),
         errors: Vec::new(),
         suppressed: Vec::new(),
+        distinct: BTreeMap::new(),
     };
     let mut complete = false;
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -101,7 +106,9 @@ pub fn parse(bytes: &[u8]) -> Result<LoadedReport, String> {
                 version,
                 scan,
                 summary,
+                distinct,
             } => {
+                report.distinct = distinct;
                 report.tool = tool.into();
                 report.version = version.into();
                 report.scan = scan;

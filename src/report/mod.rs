@@ -51,6 +51,7 @@ pub mod fingerprint;
 pub mod json;
 pub mod load;
 pub mod mask;
+pub mod merge;
 pub mod summary;
 
 use crate::classify::{Count, FileTally, FileVerdict, Finding, Policy, Tier};
@@ -141,6 +142,10 @@ pub struct ScanReport<S = ScanInfo> {
     /// Suppressed findings (only with `--show-suppressed`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<FindingEntry>,
+    /// Shard reports only: per detector, the keyed hashes of the distinct
+    /// values, so that `merge` can count distinct values exactly.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub distinct: BTreeMap<DetectorId, Vec<u64>>,
 }
 
 /// `scan` section.
@@ -450,6 +455,8 @@ enum Line<'a> {
         version: &'static str,
         scan: &'a ScanInfo,
         summary: &'a Summary,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        distinct: &'a BTreeMap<DetectorId, Vec<u64>>,
     },
 }
 
@@ -470,6 +477,7 @@ pub struct Collector<'w> {
     errors: Vec<ErrorEntry>,
     findings_listed: u64,
     baseline: Option<(diff::Baseline, BaselineSummary)>,
+    export_distinct: Option<Fingerprinter>,
 }
 
 impl std::fmt::Debug for Collector<'_> {
@@ -519,7 +527,14 @@ impl<'w> Collector<'w> {
             errors: Vec::new(),
             findings_listed: 0,
             baseline: None,
+            export_distinct: None,
         }
+    }
+
+    /// Put the keyed distinct-value sets in the report (shard reports).
+    pub fn exporting_distinct(mut self, fingerprinter: Fingerprinter) -> Self {
+        self.export_distinct = Some(fingerprinter);
+        self
     }
 
     /// Mark each listed finding `new` or `known` against `baseline`.
@@ -715,11 +730,25 @@ impl<'w> Collector<'w> {
             })
             .collect();
         let version = env!("CARGO_PKG_VERSION");
+        let distinct = self
+            .export_distinct
+            .as_ref()
+            .map_or_else(BTreeMap::new, |f| {
+                self.totals
+                    .iter()
+                    .map(|(&d, c)| {
+                        let mut v: Vec<u64> = c.distinct.iter().map(|&h| f.mix(h)).collect();
+                        v.sort_unstable();
+                        (d, v)
+                    })
+                    .collect()
+            });
         self.write_line(&Line::Summary {
             tool: "leakscan",
             version,
             scan: &scan,
             summary: &s,
+            distinct: &distinct,
         });
         if let Some(w) = self.stream.as_mut() {
             if let Err(e) = w.flush() {
@@ -739,6 +768,7 @@ impl<'w> Collector<'w> {
             skipped: std::mem::take(&mut self.skipped),
             errors: std::mem::take(&mut self.errors),
             suppressed: std::mem::take(&mut self.suppressed),
+            distinct,
         })
     }
 }
