@@ -82,6 +82,26 @@ pub struct MergeArgs {
     pub output: Option<PathBuf>,
 }
 
+/// `diff` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Totals, changed files, new and resolved findings.
+    Text,
+    /// One JSON object.
+    Json,
+    /// One row per finding with its change, UTF-8 with BOM.
+    Csv,
+}
+
+/// `detectors` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table.
+    Text,
+    /// A JSON array.
+    Json,
+}
+
 /// Arguments of `leakscan diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -91,9 +111,9 @@ pub struct DiffArgs {
     /// The newer report (JSON or NDJSON).
     #[arg(value_name = "NEW")]
     pub new: PathBuf,
-    /// Output format (text, json or csv).
-    #[arg(short, long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
     /// Write to FILE (created owner-only, 0600) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -110,6 +130,10 @@ pub enum Format {
     Csv,
     /// One JSON object per line, streamed while scanning.
     Ndjson,
+    /// SARIF 2.1.0 for CI systems and code-scanning dashboards.
+    Sarif,
+    /// A self-contained HTML page for auditors (no network resources).
+    Html,
 }
 
 impl Format {
@@ -120,6 +144,8 @@ impl Format {
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Ndjson => "ndjson",
+            Format::Sarif => "sarif",
+            Format::Html => "html",
         }
     }
 }
@@ -261,9 +287,9 @@ pub struct ScanArgs {
 /// Arguments of `leakscan detectors`.
 #[derive(Debug, Args)]
 pub struct DetectorsArgs {
-    /// Output format (text or json).
-    #[arg(short, long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
     /// Tier policy file to show tiers from.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,

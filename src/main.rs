@@ -4,7 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use clap::Parser;
-use leakscan::cli::{Cli, Command, Format, ScanArgs};
+use leakscan::cli::{Cli, Command, DiffFormat, Format, ListFormat, ScanArgs};
 use leakscan::exit::Outcome;
 use leakscan::report::{self, ScanReport};
 use std::io::{self, Write};
@@ -100,11 +100,17 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
             eprintln!("leakscan: {}: {}", sanitize(&e.path), sanitize(&e.reason));
         }
     }
+    let rules = match args.format {
+        Format::Sarif => leakscan::detector_rows(&leakscan::load_patterns(&opts)?),
+        _ => Vec::new(),
+    };
     let write = |w: &mut dyn Write| -> io::Result<()> {
         match args.format {
             Format::Text => report::summary::write(&report, w),
             Format::Json => report::json::write(&report, w),
             Format::Csv => report::csv::write(&report, w),
+            Format::Sarif => report::sarif::write(&report, &rules, w),
+            Format::Html => report::html::write(&report, w),
             Format::Ndjson => Ok(()),
         }
     };
@@ -188,9 +194,9 @@ fn run_diff(args: &leakscan::cli::DiffArgs) -> anyhow::Result<Outcome> {
     )?;
     let write = |w: &mut dyn Write| -> io::Result<()> {
         match args.format {
-            Format::Json | Format::Ndjson => diff::write_json(&d, w),
-            Format::Csv => diff::write_csv(&d, w),
-            Format::Text => diff::write_text(&d, w),
+            DiffFormat::Json => diff::write_json(&d, w),
+            DiffFormat::Csv => diff::write_csv(&d, w),
+            DiffFormat::Text => diff::write_text(&d, w),
         }
     };
     write_out(args.output.as_deref(), write)?;
@@ -210,11 +216,11 @@ fn run_detectors(args: &leakscan::cli::DetectorsArgs) -> anyhow::Result<Outcome>
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     match args.format {
-        Format::Json | Format::Ndjson => {
+        ListFormat::Json => {
             serde_json::to_writer_pretty(&mut w, &rows)?;
             writeln!(w)?;
         }
-        Format::Text | Format::Csv => {
+        ListFormat::Text => {
             writeln!(w, "{:<16} {:<8} {:<28} VALIDATION", "ID", "TIER", "EXAMPLE")?;
             for r in &rows {
                 writeln!(

@@ -19,5 +19,7 @@ mod accuracy;
 mod formats;
 // Suppressions, baselines and diff, shards and merge.
 mod audit;
+// SARIF schema, HTML in headless Chromium, no leaks in any format.
+mod outputs;
 // Random bytes into every decoder and extractor.
 mod fuzz;

@@ -48,10 +48,12 @@
 pub mod csv;
 pub mod diff;
 pub mod fingerprint;
+pub mod html;
 pub mod json;
 pub mod load;
 pub mod mask;
 pub mod merge;
+pub mod sarif;
 pub mod summary;
 
 use crate::classify::{Count, FileTally, FileVerdict, Finding, Policy, Tier};

@@ -1,0 +1,279 @@
+//! Formats for other tools: SARIF against the 2.1.0 schema, the HTML page
+//! in headless Chromium, and no unmasked value in any output.
+
+use crate::synth::{self, Rng};
+use crate::util::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command as Process;
+
+fn fixtures() -> String {
+    root().join("fixtures").to_string_lossy().into_owned()
+}
+
+/// Scan `args` and return (stdout, stderr, exit code).
+fn scan_raw(args: &[&str]) -> (String, String, i32) {
+    let out = leakscan().arg("scan").args(args).output().expect("runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().expect("exit code"),
+    )
+}
+
+#[test]
+fn sarif_is_valid_sarif_2_1_0_and_carries_every_listed_finding() {
+    let mut schema: Value = serde_json::from_slice(
+        &std::fs::read(root().join("tests/data/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    // The published schema's pattern for `language` (on runs and tool
+    // components) has a stray `]` that strict regex engines reject;
+    // leakscan writes no `language`, so the pattern is set to what it means.
+    for def in ["run", "toolComponent"] {
+        let language = &mut schema["definitions"][def]["properties"]["language"]["pattern"];
+        assert_eq!(language, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$");
+        *language = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$".into();
+    }
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .expect("schema compiles");
+    // A tree with findings of several tiers, a container member with a
+    // space in its name, and an unreadable archive (a notification).
+    let mut rng = Rng(51);
+    let dir = TestDir::new();
+    dir.create(
+        "exports/客户 list.csv",
+        &format!(
+            "id_card,phone\n{},{}\n",
+            synth::id18(&mut rng),
+            synth::mobile(&mut rng)
+        ),
+    );
+    let member = format!("mail {}\n", synth::email(&mut rng));
+    dir.create_bytes(
+        "a.zip",
+        &synth::zip_bytes(&[("in/x y.txt", member.as_bytes())], &[]),
+    );
+    dir.create_bytes("broken.zip", b"PK\x03\x04 not really a zip");
+    for target in [dir.path().to_str().unwrap().to_string(), fixtures()] {
+        let (sarif, _, _) = scan_raw(&[&target, "-q", "-f", "sarif"]);
+        let doc: Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "schema errors: {errors:#?}");
+        assert_eq!(doc["version"], "2.1.0");
+        // The validator has teeth: a wrong level is caught.
+        let mut broken = doc.clone();
+        broken["runs"][0]["results"][0]["level"] = "critical".into();
+        assert!(validator.iter_errors(&broken).next().is_some());
+        let (json, _, _) = scan_json(&[&target, "-q"]);
+        let run = &doc["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        let findings = json["findings"].as_array().unwrap();
+        assert_eq!(results.len(), findings.len());
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), 12);
+        for (r, f) in results.iter().zip(findings) {
+            assert_eq!(r["ruleId"], f["detector"]);
+            assert_eq!(
+                rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"],
+                f["detector"]
+            );
+            assert_eq!(
+                r["partialFingerprints"]["leakscanValue/v1"],
+                f["fingerprint"]
+            );
+            let level = match f["tier"].as_str().unwrap() {
+                "core" => "error",
+                "general" => "warning",
+                _ => "note",
+            };
+            assert_eq!(r["level"], level);
+            let region = &r["locations"][0]["physicalLocation"]["region"];
+            assert_eq!(region["startLine"], f["line"]);
+            assert!(r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains(f["masked"].as_str().unwrap()));
+        }
+        let notes = run["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
+            .unwrap();
+        assert_eq!(notes.len(), json["errors"].as_array().unwrap().len());
+        if target != fixtures() {
+            let uris: Vec<&str> = results
+                .iter()
+                .map(|r| {
+                    r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                        .as_str()
+                        .unwrap()
+                })
+                .collect();
+            assert!(uris.contains(&"a.zip!in/x%20y.txt"), "{uris:?}");
+            assert!(
+                uris.contains(&"exports/%E5%AE%A2%E6%88%B7%20list.csv"),
+                "{uris:?}"
+            );
+            assert_eq!(notes.len(), 1);
+        }
+    }
+}
+
+/// Chromium, if installed (CI installs it and sets LEAKSCAN_REQUIRE_CHROMIUM=1).
+fn chromium() -> Option<&'static str> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    if found.is_none() && std::env::var_os("LEAKSCAN_REQUIRE_CHROMIUM").is_some() {
+        panic!("LEAKSCAN_REQUIRE_CHROMIUM is set but Chromium is not installed");
+    }
+    found
+}
+
+#[test]
+#[allow(clippy::print_stderr)] // says why the check was skipped
+fn html_report_renders_in_headless_chromium_without_errors() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: Chromium not installed (apt-get install chromium)");
+        return;
+    };
+    let out = TestDir::new();
+    let page = out.path().join("report.html");
+    let (_, _, code) = scan_raw(&[
+        &fixtures(),
+        "-q",
+        "-f",
+        "html",
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("src="),
+        "no network resources"
+    );
+    let (json, _, _) = scan_json(&[&fixtures(), "-q"]);
+    let profile = out.path().join("profile");
+    let run = Process::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=2000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&run.stdout);
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "chromium failed: {log}");
+    // The page as the browser built it: the tier cards with the report's
+    // numbers, one chart bar per detector, the tables.
+    for t in ["core", "general", "public"] {
+        let n = &json["summary"]["findings_per_tier"][t];
+        let card = format!(r#"data-tier="{t}"><b>{n}</b>"#);
+        assert!(dom.contains(&card), "tier card {card} in the rendered DOM");
+    }
+    let detectors = json["summary"]["findings_per_detector"]
+        .as_object()
+        .unwrap()
+        .len();
+    assert!(detectors > 3);
+    assert_eq!(
+        dom.matches(r#"class="bar""#).count(),
+        detectors,
+        "one bar per detector"
+    );
+    for id in [
+        "chart",
+        "detectors",
+        "folders",
+        "files",
+        "findings",
+        "errors",
+    ] {
+        assert!(dom.contains(&format!(r#"id="{id}""#)), "#{id} rendered");
+    }
+    // Nothing blocked, failed or thrown while loading.
+    for bad in ["Refused to", "Uncaught", "net::ERR", "Failed to load"] {
+        let hits: Vec<&str> = log.lines().filter(|l| l.contains(bad)).collect();
+        assert!(hits.is_empty(), "{bad}: {hits:#?}");
+    }
+}
+
+#[test]
+fn no_output_format_leaks_a_value_unless_revealed() {
+    let mut rng = Rng(61);
+    let id = synth::id18(&mut rng);
+    let mobile = synth::mobile(&mut rng);
+    let email = synth::email(&mut rng);
+    let card = synth::bank_card(&mut rng);
+    let imsi = synth::imsi(&mut rng);
+    let values = [&id, &mobile, &email, &card, &imsi];
+    let dir = TestDir::new();
+    dir.create(
+        "export.csv",
+        &format!("id_card,phone,email,bank_card,imsi\n{id},{mobile},{email},{card},{imsi}\n"),
+    );
+    dir.create(
+        "notes.txt",
+        &format!("客户 {id} 电话 {mobile} 邮箱 {email}\n"),
+    );
+    dir.create_bytes(
+        "packed.zip",
+        &synth::zip_bytes(&[("inner.txt", format!("卡号 {card}\n").as_bytes())], &[]),
+    );
+    dir.create_bytes("broken.zip", b"PK\x03\x04 broken");
+    let root = dir.path().to_str().unwrap();
+    let out = TestDir::new();
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    for fmt in ["text", "json", "csv", "ndjson", "sarif", "html"] {
+        let (stdout, stderr, code) = scan_raw(&[root, "-f", fmt]);
+        assert_eq!(code, 1, "{fmt}: {stderr}");
+        outputs.push((format!("{fmt} stdout"), stdout));
+        outputs.push((format!("{fmt} stderr"), stderr));
+        let file = out.path().join(format!("r.{fmt}"));
+        let (stdout, stderr, _) = scan_raw(&[root, "-f", fmt, "-o", file.to_str().unwrap()]);
+        outputs.push((format!("{fmt} -o stdout"), stdout));
+        outputs.push((format!("{fmt} -o stderr"), stderr));
+        outputs.push((
+            format!("{fmt} file"),
+            std::fs::read_to_string(&file).unwrap(),
+        ));
+    }
+    // diff output too.
+    let a = out.path().join("r.json");
+    let d = leakscan().args(["diff"]).arg(&a).arg(&a).output().unwrap();
+    outputs.push((
+        "diff".into(),
+        String::from_utf8_lossy(&d.stdout).into_owned(),
+    ));
+    for (what, text) in &outputs {
+        for v in values {
+            assert!(!text.contains(v.as_str()), "{what} leaks a value");
+        }
+    }
+    // The check has teeth: with --reveal the values are there.
+    let (revealed, stderr, _) = scan_raw(&[root, "-f", "json", "--reveal"]);
+    assert!(stderr.contains("--reveal puts unmasked personal data"));
+    for v in values {
+        assert!(
+            revealed.contains(v.as_str()),
+            "revealed report holds every value"
+        );
+    }
+}
