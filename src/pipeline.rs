@@ -84,30 +84,62 @@ struct Scan<'r> {
 impl<'a> Pipeline<'a> {
     /// Scan the walked file at `path`, emitting an outcome per blob.
     pub fn scan_path(&self, path: &Path, display: String, emit: &mut dyn FnMut(FileOutcome)) {
-        let mut file = match read::open_regular(path) {
-            Ok(f) => Cancellable {
-                inner: f,
-                cancel: self.cancel,
-            },
+        let file = match read::open_regular(path) {
+            Ok(f) => f,
             Err(ReadError::Special(kind)) => return emit(FileOutcome::Special { display, kind }),
             Err(e) => return emit(failed(display, "io", e.to_string())),
         };
-        let head = match read::read_head(&mut file) {
-            Ok(h) => h,
-            Err(e) => return emit(failed(display, "io", e.to_string())),
+        // A file that changes while it is read (truncated, rewritten,
+        // appended to) gets an error on its outcome: findings may be incomplete.
+        let stamp = |f: &File| f.metadata().ok().map(|m| (m.len(), m.modified().ok()));
+        let before = stamp(&file);
+        let top = display.clone();
+        let probe = file.try_clone().ok();
+        let mut checked = |mut outcome: FileOutcome| {
+            if let FileOutcome::Scanned { display, error, .. } = &mut outcome {
+                let after = probe.as_ref().and_then(stamp);
+                if *display == top && error.is_none() && after != before {
+                    let size = |s: Option<(u64, _)>| s.map_or(0, |(n, _)| n);
+                    *error = Some(format!(
+                        "the file changed while it was read ({} bytes at open, {} after): findings may be incomplete",
+                        size(before),
+                        size(after)
+                    ));
+                }
+            }
+            emit(outcome)
         };
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        self.scan_file(file, &name, display, &mut checked);
+    }
+
+    /// Scan an opened regular file called `name`.
+    fn scan_file(
+        &self,
+        file: File,
+        name: &str,
+        display: String,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let mut file = Cancellable {
+            inner: file,
+            cancel: self.cancel,
+        };
+        let head = match read::read_head(&mut file) {
+            Ok(h) => h,
+            Err(e) => return emit(failed(display, "io", e.to_string())),
+        };
         let budget = Budget::new(self.opts.max_archive_bytes);
         let blob = Blob {
             display,
-            name: &name,
+            name,
             depth: 0,
             complete_head: head.len() < read::HEAD_SIZE,
         };
-        let kind = read::sniff_kind(&head, &name);
+        let kind = read::sniff_kind(&head, name);
         if kind == Kind::Text {
             let sniffed = read::decode::sniff(&head, blob.complete_head);
             let splittable = sniffed.encoding.is_none_or(|e| e == encoding_rs::UTF_8);
@@ -637,7 +669,7 @@ impl<'a> Pipeline<'a> {
             });
         let (bytes, replaced, error) = match result {
             Ok(stats) => (stats.bytes, stats.replaced, None),
-            Err(e) => (0, false, Some(e.to_string())),
+            Err(e) => (0, false, Some(format!("read stopped part-way: {e}"))),
         };
         emit(self.finish(
             scan,
@@ -742,7 +774,7 @@ impl<'a> Pipeline<'a> {
                     offset += stats.newlines;
                 }
                 Err(e) => {
-                    error.get_or_insert(e.to_string());
+                    error.get_or_insert(format!("read stopped part-way: {e}"));
                 }
             }
             merged.tally.merge(scan.tally);

@@ -21,5 +21,7 @@ mod formats;
 mod audit;
 // SARIF schema, HTML in headless Chromium, no leaks in any format.
 mod outputs;
+// Sockets, non-UTF-8 names, 100 MiB lines, vanishing files, deep trees.
+mod hostile;
 // Random bytes into every decoder and extractor.
 mod fuzz;

@@ -600,7 +600,7 @@ impl<'w> Collector<'w> {
                     self.error(ErrorEntry {
                         path: display.clone(),
                         kind: "io".into(),
-                        reason: format!("read stopped part-way: {reason}"),
+                        reason,
                     });
                 }
                 self.add_scanned(
