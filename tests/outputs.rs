@@ -57,8 +57,16 @@ fn sarif_is_valid_sarif_2_1_0_and_carries_every_listed_finding() {
         &synth::zip_bytes(&[("in/x y.txt", member.as_bytes())], &[]),
     );
     dir.create_bytes("broken.zip", b"PK\x03\x04 not really a zip");
+    dir.create(
+        "approved/list.txt",
+        &format!("电话 {}\n", synth::mobile(&mut rng)),
+    );
+    dir.create(
+        ".leakscanignore",
+        "path=approved/** reason=approved test list\n",
+    );
     for target in [dir.path().to_str().unwrap().to_string(), fixtures()] {
-        let (sarif, _, _) = scan_raw(&[&target, "-q", "-f", "sarif"]);
+        let (sarif, _, _) = scan_raw(&[&target, "-q", "-f", "sarif", "--show-suppressed"]);
         let doc: Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
         let errors: Vec<String> = validator
             .iter_errors(&doc)
@@ -72,9 +80,15 @@ fn sarif_is_valid_sarif_2_1_0_and_carries_every_listed_finding() {
         assert!(validator.iter_errors(&broken).next().is_some());
         let (json, _, _) = scan_json(&[&target, "-q"]);
         let run = &doc["runs"][0];
-        let results = run["results"].as_array().unwrap();
+        let all = run["results"].as_array().unwrap();
+        let (suppressed, results): (Vec<&Value>, Vec<&Value>) =
+            all.iter().partition(|r| r.get("suppressions").is_some());
         let findings = json["findings"].as_array().unwrap();
         assert_eq!(results.len(), findings.len());
+        assert_eq!(
+            suppressed.len() as u64,
+            json["summary"]["suppressed_total"].as_u64().unwrap()
+        );
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
         assert_eq!(rules.len(), 12);
         for (r, f) in results.iter().zip(findings) {
@@ -119,6 +133,11 @@ fn sarif_is_valid_sarif_2_1_0_and_carries_every_listed_finding() {
                 "{uris:?}"
             );
             assert_eq!(notes.len(), 1);
+            assert_eq!(suppressed.len(), 1);
+            assert_eq!(
+                suppressed[0]["suppressions"][0]["justification"],
+                "approved test list"
+            );
         }
     }
 }

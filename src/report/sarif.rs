@@ -2,7 +2,8 @@
 //! dashboards: one run, one rule per detector, one result per listed
 //! finding with its masked value, tier and keyed fingerprint (as a partial
 //! fingerprint, so a CI system tracks a finding across runs), files that
-//! could not be read as tool notifications. Values are masked unless
+//! could not be read as tool notifications, suppressed findings (with
+//! `--show-suppressed`) as results with an accepted suppression. Values are masked unless
 //! `--reveal`, and even then they stay out of the message text.
 
 use super::{FindingEntry, ScanReport};
@@ -111,10 +112,23 @@ pub fn write(report: &ScanReport, rules: &[DetectorRow], w: &mut dyn Write) -> i
             })
         })
         .collect();
+    // Suppressed findings (`--show-suppressed`) are results with a SARIF
+    // suppression, so dashboards show them as accepted, not open.
+    let suppressed = report.suppressed.iter().map(|f| {
+        let mut r = result(f, index(f.detector));
+        r["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": f.reason.as_deref().unwrap_or_default(),
+            "properties": { "rule": f.suppressed_by.as_deref().unwrap_or_default() }
+        }]);
+        r
+    });
     let results: Vec<Value> = report
         .findings
         .iter()
         .map(|f| result(f, index(f.detector)))
+        .chain(suppressed)
         .collect();
     let scan = &report.scan;
     let mut run = json!({
