@@ -145,7 +145,9 @@ pub fn scan(
         collector = collector.exporting_distinct(fingerprinter.clone());
     }
 
-    let (tx, rx) = mpsc::sync_channel::<FileOutcome>(1024);
+    // A short queue: an outcome can hold a file's listed findings, so a
+    // long queue in front of a slow report writer would hold many files'.
+    let (tx, rx) = mpsc::sync_channel::<FileOutcome>(4 * pool.current_num_threads().max(2));
     std::thread::scope(|s| {
         let (registry, policy, rules) = (&registry, &policy, &rules);
         s.spawn(move || {

@@ -434,3 +434,68 @@ fn without_a_key_one_is_created_owner_only_in_the_config_dir_and_reused() {
         "the key never appears in a report"
     );
 }
+
+#[test]
+fn ndjson_memory_does_not_grow_with_the_findings_listed() {
+    // See: issue 6 — NDJSON keeps no findings; the sorted JSON keeps them all.
+    // Two trees of 5,000-finding files, one 4x the other, every finding
+    // listed: the JSON report's peak grows with the findings, the NDJSON
+    // stream's does not.
+    use crate::synth::{self, Rng};
+    let mut rng = Rng(7);
+    let values: Vec<String> = (0..2000).map(|_| synth::mobile(&mut rng)).collect();
+    let tree = |files: usize| {
+        let d = TestDir::new();
+        for f in 0..files {
+            let mut text = String::new();
+            for i in 0..5_000 {
+                text.push_str("电话 ");
+                text.push_str(&values[(i * 7 + f) % values.len()]);
+                text.push('\n');
+            }
+            d.create(&format!("part{f:02}.txt"), &text);
+        }
+        d
+    };
+    let peak = |d: &TestDir, format: &str| {
+        let out = leakscan()
+            .args([
+                "scan",
+                "-q",
+                "--max-findings-per-file",
+                "0",
+                "--fail-on",
+                "never",
+                "-f",
+                format,
+            ])
+            .arg(d.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let summary: serde_json::Value = match format {
+            "ndjson" => serde_json::from_str(text.lines().last().unwrap()).unwrap(),
+            _ => serde_json::from_str(&text).unwrap(),
+        };
+        (
+            summary["summary"]["findings_total"].as_u64().unwrap(),
+            summary["scan"]["peak_rss_kib"].as_u64().unwrap(),
+        )
+    };
+    let (small, large) = (tree(10), tree(40));
+    let (n_small, json_small) = peak(&small, "json");
+    let (n_large, json_large) = peak(&large, "json");
+    assert_eq!((n_small, n_large), (50_000, 200_000));
+    let (_, nd_small) = peak(&small, "ndjson");
+    let (_, nd_large) = peak(&large, "ndjson");
+    assert!(
+        json_large > json_small + 16 * 1024,
+        "the JSON report keeps its findings: {json_small} -> {json_large} KiB"
+    );
+    // What NDJSON holds is bounded by the outcome queue (4 files a worker),
+    // not by the number of findings.
+    assert!(
+        nd_large < nd_small + 8 * 1024,
+        "NDJSON memory stays flat: {nd_small} -> {nd_large} KiB"
+    );
+}
