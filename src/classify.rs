@@ -103,6 +103,21 @@ pub struct Finding {
     pub value: String,
 }
 
+impl Finding {
+    /// The finding of match `m` at `(line, column, field)`.
+    fn of(policy: &Policy, m: &Match, (line, column, field): (u64, u64, Option<Arc<str>>)) -> Self {
+        Finding {
+            detector: m.detector,
+            tier: policy.tier(m.detector),
+            confidence: m.confidence,
+            line,
+            column,
+            field,
+            value: m.value.clone(),
+        }
+    }
+}
+
 /// Exact counts of one detector in one file (or one scan).
 #[derive(Debug, Clone, Default)]
 pub struct Count {
@@ -177,15 +192,7 @@ impl FileTally {
         if !self.keep_suppressed || (self.cap != 0 && self.suppressed_listed.len() >= self.cap) {
             return;
         }
-        let finding = Finding {
-            detector: m.detector,
-            tier: policy.tier(m.detector),
-            confidence: m.confidence,
-            line,
-            column,
-            field,
-            value: m.value,
-        };
+        let finding = Finding::of(policy, &m, (line, column, field));
         self.suppressed_listed.push((rule, finding));
     }
 
@@ -213,16 +220,7 @@ impl FileTally {
                 self.not_listed += 1;
                 continue;
             }
-            let (line, column, field) = locate(m);
-            self.listed.push(Finding {
-                detector: m.detector,
-                tier: policy.tier(m.detector),
-                confidence: m.confidence,
-                line,
-                column,
-                field,
-                value: m.value.clone(),
-            });
+            self.listed.push(Finding::of(policy, m, locate(m)));
         }
     }
 

@@ -276,6 +276,13 @@ fn diff_shows_new_resolved_and_persisting_findings_and_tier_changes() {
     }
 }
 
+/// (new, known, resolved) of `summary.baseline`.
+fn baseline_counts(r: &Value) -> (u64, u64, u64) {
+    let b = &r["summary"]["baseline"];
+    let n = |k: &str| b[k].as_u64().expect("a baseline count");
+    (n("new"), n("known"), n("resolved"))
+}
+
 #[test]
 fn baseline_marks_findings_and_fail_on_new_gates_only_new_ones() {
     let (dir, ids, _) = tree(31);
@@ -295,15 +302,7 @@ fn baseline_marks_findings_and_fail_on_new_gates_only_new_ones() {
     // Nothing changed: core findings, but none new.
     let (r, code, err) = scan_json(&[root, "-q", "--baseline", b, "--fail-on-new", "core"]);
     assert_eq!(code, 0, "{err}");
-    let sb = &r["summary"]["baseline"];
-    assert_eq!(
-        (
-            sb["new"].as_u64(),
-            sb["known"].as_u64(),
-            sb["resolved"].as_u64()
-        ),
-        (Some(0), Some(8), Some(0))
-    );
+    assert_eq!(baseline_counts(&r), (0, 8, 0));
     assert!(r["findings"]
         .as_array()
         .unwrap()
@@ -316,16 +315,8 @@ fn baseline_marks_findings_and_fail_on_new_gates_only_new_ones() {
     second_month(&dir, &ids);
     let (r, code, _) = scan_json(&[root, "-q", "--baseline", b, "--fail-on-new", "core"]);
     assert_eq!(code, 1, "new core findings");
-    let sb = &r["summary"]["baseline"];
-    assert_eq!(
-        (
-            sb["new"].as_u64(),
-            sb["known"].as_u64(),
-            sb["resolved"].as_u64()
-        ),
-        (Some(2), Some(7), Some(1))
-    );
-    assert_eq!(sb["highest_new_tier"], "core");
+    assert_eq!(baseline_counts(&r), (2, 7, 1));
+    assert_eq!(r["summary"]["baseline"]["highest_new_tier"], "core");
     let new: Vec<_> = r["findings"]
         .as_array()
         .unwrap()

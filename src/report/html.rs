@@ -80,13 +80,7 @@ fn chart(report: &ScanReport) -> String {
         r#"<svg id="chart" role="img" aria-label="findings per detector" width="{w}" height="{h}" viewBox="0 0 {w} {h}">"#
     );
     for (i, (d, c)) in rows.iter().enumerate() {
-        let tier = report
-            .scan
-            .policy
-            .tiers
-            .get(d)
-            .copied()
-            .unwrap_or(Tier::Core);
+        let tier = report.scan.policy.tier(d);
         let y = gap + i as f64 * (bar + gap);
         let len = (w - label - 90.0) * c.total as f64 / max as f64;
         let _ = write!(
@@ -207,7 +201,7 @@ th{{background:#f4f4f4}} td.n{{text-align:right}} .tier{{color:#fff;border-radiu
         "detectors",
         &["detector", "tier", "findings", "distinct values"],
         s.findings_per_detector.iter().map(|(d, c)| {
-            let tier = scan.policy.tiers.get(d).copied().unwrap_or(Tier::Core);
+            let tier = scan.policy.tier(d);
             vec![
                 esc(d.as_str()),
                 badge(tier),

@@ -191,6 +191,13 @@ pub struct PolicyInfo {
     pub id_with_phone: bool,
 }
 
+impl PolicyInfo {
+    /// The tier of detector `d` (`core` for one the policy does not name).
+    pub fn tier(&self, d: &DetectorId) -> Tier {
+        self.tiers.get(d).copied().unwrap_or(Tier::Core)
+    }
+}
+
 /// Counts per tier.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TierCounts {

@@ -3,7 +3,6 @@
 //! appear here, masked or not.
 
 use super::ScanReport;
-use crate::classify::Tier;
 use std::io::{self, Write};
 
 /// How many files the summary lists.
@@ -44,13 +43,7 @@ pub fn write(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
         s.findings_total, t.core, t.general, t.public, s.findings_listed
     )?;
     for (d, c) in &s.findings_per_detector {
-        let tier = report
-            .scan
-            .policy
-            .tiers
-            .get(d)
-            .copied()
-            .unwrap_or(Tier::Core);
+        let tier = report.scan.policy.tier(d);
         writeln!(
             w,
             "  {:<16} {:>9} ({} distinct)  {}",
