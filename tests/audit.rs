@@ -445,3 +445,47 @@ fn merged_shards_equal_the_full_scan() {
         }
     }
 }
+
+#[test]
+fn shard_auto_reads_kubernetes_and_slurm_variables() {
+    let dir = TestDir::new();
+    dir.create("a.txt", "nothing here\n");
+    let root = dir.path().to_str().unwrap();
+    let shard_of = |env: &[(&str, &str)]| {
+        let mut c = leakscan();
+        for k in [
+            "JOB_COMPLETION_INDEX",
+            "LEAKSCAN_SHARD_COUNT",
+            "SLURM_ARRAY_TASK_ID",
+            "SLURM_ARRAY_TASK_COUNT",
+            "SLURM_ARRAY_TASK_MIN",
+        ] {
+            c.env_remove(k);
+        }
+        c.envs(env.iter().copied());
+        let out = c
+            .args(["scan", root, "-q", "-f", "json", "--shard", "auto"])
+            .output()
+            .unwrap();
+        if out.status.code() != Some(0) {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let s = &r["scan"]["options"]["shard"];
+        Ok((s["index"].as_u64().unwrap(), s["count"].as_u64().unwrap()))
+    };
+    assert_eq!(
+        shard_of(&[("JOB_COMPLETION_INDEX", "2"), ("LEAKSCAN_SHARD_COUNT", "6")]),
+        Ok((2, 6))
+    );
+    assert_eq!(
+        shard_of(&[
+            ("SLURM_ARRAY_TASK_ID", "11"),
+            ("SLURM_ARRAY_TASK_MIN", "10"),
+            ("SLURM_ARRAY_TASK_COUNT", "3")
+        ]),
+        Ok((1, 3))
+    );
+    let err = shard_of(&[]).unwrap_err();
+    assert!(err.contains("neither JOB_COMPLETION_INDEX"), "{err}");
+}
