@@ -158,10 +158,7 @@ fn run_merge(args: &leakscan::cli::MergeArgs) -> anyhow::Result<Outcome> {
         .map(|p| Ok((p.display().to_string(), load::load(p)?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let merged = merge::merge(parts)?;
-    let write = |w: &mut dyn Write| -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *w, &merged)?;
-        writeln!(w)
-    };
+    let write = |w: &mut dyn Write| report::json::write(&merged, w);
     write_out(args.output.as_deref(), write)?;
     Ok(Outcome::Clean)
 }

@@ -66,16 +66,32 @@ impl Fingerprinter {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint(pub [u8; 16]);
 
+impl Fingerprint {
+    /// The written form, `b3:` and 32 hex digits, without formatting machinery
+    /// (a report can write a million of them).
+    fn text(&self) -> [u8; 35] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 35];
+        out[..3].copy_from_slice(b"b3:");
+        for (i, b) in self.0.iter().enumerate() {
+            out[3 + 2 * i] = HEX[usize::from(b >> 4)];
+            out[4 + 2 * i] = HEX[usize::from(b & 15)];
+        }
+        out
+    }
+}
+
 impl std::fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("b3:")?;
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        let text = self.text();
+        f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
     }
 }
 
 impl serde::Serialize for Fingerprint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let text = self.text();
+        s.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
     }
 }
 
