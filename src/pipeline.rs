@@ -124,13 +124,15 @@ impl<'a> Pipeline<'a> {
         display: String,
         emit: &mut dyn FnMut(FileOutcome),
     ) {
+        // The head is read from the file itself: `File` reads into spare
+        // capacity, a wrapper's reads would zero 64 KiB a file first.
+        let head = match read::read_head(&mut &file) {
+            Ok(h) => h,
+            Err(e) => return emit(failed(display, "io", e.to_string())),
+        };
         let mut file = Cancellable {
             inner: file,
             cancel: self.cancel,
-        };
-        let head = match read::read_head(&mut file) {
-            Ok(h) => h,
-            Err(e) => return emit(failed(display, "io", e.to_string())),
         };
         let budget = Budget::new(self.opts.max_archive_bytes);
         let blob = Blob {

@@ -44,10 +44,11 @@ pub fn sniff(head: &[u8], complete: bool) -> Sniffed {
         bom_len: 0,
     };
     let window = &head[..head.len().min(NUL_WINDOW)];
-    if let Some(enc) = utf16_without_bom(window) {
-        return text(enc);
-    }
+    // Text without NULs (nearly every file) is neither UTF-16 nor binary.
     if memchr::memchr(0, window).is_some() {
+        if let Some(enc) = utf16_without_bom(window) {
+            return text(enc);
+        }
         return Sniffed {
             encoding: None,
             bom_len: 0,
