@@ -337,6 +337,24 @@ fn bench_line(rng: &mut Rng, out: &mut String) {
     }
 }
 
+/// `count` small files (about 2 KiB, 40 lines of the benchmark's mix each)
+/// in folders of 1,000: the many-small-files memory case.
+fn many(dir: &Path, count: u64) {
+    let mut rng = Rng(9);
+    let mut text = String::new();
+    for i in 0..count {
+        text.clear();
+        for _ in 0..40 {
+            bench_line(&mut rng, &mut text);
+        }
+        let path = dir.join(format!("d{:03}/f{i:06}.log", i / 1000));
+        if i % 1000 == 0 {
+            fs::create_dir_all(path.parent().expect("has parent")).expect("create folder");
+        }
+        fs::write(&path, &text).expect("write file");
+    }
+}
+
 fn bench(dir: &Path, mib: u64) {
     let mut rng = Rng(5);
     let total = mib << 20;
@@ -425,6 +443,7 @@ fn main() {
         ["fixtures", dir, expected] => fixtures(&PathBuf::from(dir), &PathBuf::from(expected)),
         ["bench", dir, mib] => bench(&PathBuf::from(dir), mib.parse().expect("size in MiB")),
         ["bench", dir] => bench(&PathBuf::from(dir), 256),
+        ["many", dir, count] => many(&PathBuf::from(dir), count.parse().expect("file count")),
         ["accuracy", dir, rows] => {
             let dir = PathBuf::from(dir);
             let truth = accuracy_corpus(&dir, rows.parse().expect("rows per file"));
@@ -432,7 +451,7 @@ fn main() {
             eprintln!("wrote {} labelled values to {}", truth.len(), dir.display());
         }
         _ => {
-            eprintln!("usage: gen fixtures DIR EXPECTED.csv | gen bench DIR [MIB] | gen accuracy DIR ROWS");
+            eprintln!("usage: gen fixtures DIR EXPECTED.csv | gen bench DIR [MIB] | gen many DIR FILES | gen accuracy DIR ROWS");
             std::process::exit(2);
         }
     }

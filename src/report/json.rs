@@ -10,9 +10,9 @@ use serde::Serialize;
 use std::io::{self, Write};
 
 /// Findings serialised per parallel batch (bounds the bytes held at once).
-const BATCH: usize = 65_536;
+const BATCH: usize = 16_384;
 /// Findings per task within a batch.
-const PIECE: usize = 2_048;
+const PIECE: usize = 1_024;
 
 /// The report with the findings replaced by a marker string.
 #[derive(Serialize)]
