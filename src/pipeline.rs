@@ -569,13 +569,19 @@ impl<'a> Pipeline<'a> {
         let (by, hidden): (Vec<usize>, Vec<_>) = std::mem::take(&mut tally.suppressed_listed)
             .into_iter()
             .unzip();
-        let mut suppressed =
-            report::finding_entries(&display, hidden, self.fingerprinter, self.opts.reveal);
-        for (e, i) in suppressed.iter_mut().zip(by) {
-            let rule = &self.rules.rules()[i];
-            e.suppressed_by = Some(rule.source.clone());
-            e.reason = Some(rule.reason.clone());
-        }
+        let suppressed =
+            report::finding_entries(&display, hidden, self.fingerprinter, self.opts.reveal)
+                .into_iter()
+                .zip(by)
+                .map(|(finding, i)| {
+                    let rule = &self.rules.rules()[i];
+                    report::SuppressedEntry {
+                        finding,
+                        suppressed_by: rule.source.clone(),
+                        reason: rule.reason.clone(),
+                    }
+                })
+                .collect();
         FileOutcome::Scanned {
             display,
             format,

@@ -26,7 +26,7 @@ struct Shell<'a, S> {
     skipped: &'a [super::SkipEntry],
     errors: &'a [super::ErrorEntry],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    suppressed: &'a [FindingEntry],
+    suppressed: &'a [super::SuppressedEntry],
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     distinct: &'a std::collections::BTreeMap<crate::detect::DetectorId, Vec<u64>>,
 }
@@ -119,8 +119,6 @@ mod tests {
                 field: (i % 2 == 0).then(|| Arc::from("手机\"号")),
                 value: None,
                 status: None,
-                suppressed_by: None,
-                reason: None,
             })
             .collect();
         ScanReport {

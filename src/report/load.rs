@@ -2,7 +2,7 @@
 //! as written by `--format json`, or an NDJSON report (`--format ndjson`),
 //! into a [`ScanReport`] whose `scan` section stays raw JSON.
 
-use super::{ErrorEntry, FileEntry, FindingEntry, ScanReport, SkipEntry, Summary};
+use super::{ErrorEntry, FileEntry, FindingEntry, ScanReport, SkipEntry, Summary, SuppressedEntry};
 use crate::detect::DetectorId;
 use serde::Deserialize;
 use serde_json::Value;
@@ -40,7 +40,7 @@ pub enum LoadError {
 enum Line {
     File(FileEntry),
     Finding(FindingEntry),
-    Suppressed(FindingEntry),
+    Suppressed(SuppressedEntry),
     Skipped(SkipEntry),
     Error(ErrorEntry),
     Summary {
@@ -123,7 +123,7 @@ pub fn parse(bytes: &[u8]) -> Result<LoadedReport, String> {
     // Same order as a JSON report.
     report.files.sort_by(|a, b| a.path.cmp(&b.path));
     super::sort_findings(&mut report.findings);
-    super::sort_findings(&mut report.suppressed);
+    super::sort_suppressed(&mut report.suppressed);
     report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
     check_tool(report)

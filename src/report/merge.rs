@@ -120,7 +120,7 @@ pub fn merge(parts: Vec<(String, LoadedReport)>) -> Result<LoadedReport, MergeEr
     }
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
     sort_findings(&mut out.findings);
-    sort_findings(&mut out.suppressed);
+    super::sort_suppressed(&mut out.suppressed);
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     out.errors.sort_by(|a, b| a.path.cmp(&b.path));
     out.scan = scan;

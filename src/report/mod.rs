@@ -89,7 +89,7 @@ pub enum FileOutcome {
         /// The listed findings, masked and fingerprinted by the worker.
         entries: Vec<FindingEntry>,
         /// Suppressed findings kept for `--show-suppressed`.
-        suppressed: Vec<FindingEntry>,
+        suppressed: Vec<SuppressedEntry>,
         /// The file's tier.
         verdict: FileVerdict,
         /// A read error that cut the file short.
@@ -143,7 +143,7 @@ pub struct ScanReport<S = ScanInfo> {
     pub errors: Vec<ErrorEntry>,
     /// Suppressed findings (only with `--show-suppressed`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub suppressed: Vec<FindingEntry>,
+    pub suppressed: Vec<SuppressedEntry>,
     /// Shard reports only: per detector, the keyed hashes of the distinct
     /// values, so that `merge` can count distinct values exactly.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -378,12 +378,20 @@ pub struct FindingEntry {
     /// With `--baseline`: `new` or `known`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
-    /// For a suppressed finding: the rule (`file:line`) that accepted it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppressed_by: Option<Arc<str>>,
-    /// For a suppressed finding: the rule's reason.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Arc<str>>,
+}
+
+/// One entry of `suppressed` (`--show-suppressed`): the finding, the rule
+/// that accepted it and the rule's reason. (Kept apart from
+/// [`FindingEntry`], which a large report holds a million of.)
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SuppressedEntry {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: FindingEntry,
+    /// The rule (`file:line`) that accepted it.
+    pub suppressed_by: Arc<str>,
+    /// The rule's reason.
+    pub reason: Arc<str>,
 }
 
 /// One entry of `skipped`.
@@ -444,8 +452,6 @@ pub fn finding_entries(
             field: f.field,
             value: reveal.then_some(f.value),
             status: None,
-            suppressed_by: None,
-            reason: None,
         })
         .collect()
 }
@@ -456,7 +462,7 @@ pub fn finding_entries(
 enum Line<'a> {
     File(&'a FileEntry),
     Finding(&'a FindingEntry),
-    Suppressed(&'a FindingEntry),
+    Suppressed(&'a SuppressedEntry),
     Skipped(&'a SkipEntry),
     Error(&'a ErrorEntry),
     Summary {
@@ -480,7 +486,7 @@ pub struct Collector<'w> {
     totals: BTreeMap<DetectorId, Count>,
     files: Vec<FileEntry>,
     findings: Vec<FindingEntry>,
-    suppressed: Vec<FindingEntry>,
+    suppressed: Vec<SuppressedEntry>,
     suppressed_per_rule: BTreeMap<usize, u64>,
     skipped: Vec<SkipEntry>,
     errors: Vec<ErrorEntry>,
@@ -632,7 +638,7 @@ impl<'w> Collector<'w> {
         display: String,
         (format, encoding): (&'static str, &'static str),
         (bytes, replaced): (u64, bool),
-        (tally, mut entries, suppressed): (FileTally, Vec<FindingEntry>, Vec<FindingEntry>),
+        (tally, mut entries, suppressed): (FileTally, Vec<FindingEntry>, Vec<SuppressedEntry>),
         verdict: FileVerdict,
     ) {
         let tier = verdict.tier.unwrap_or(Tier::Public);
@@ -712,7 +718,7 @@ impl<'w> Collector<'w> {
     ) -> io::Result<ScanReport> {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         sort_findings(&mut self.findings);
-        sort_findings(&mut self.suppressed);
+        sort_suppressed(&mut self.suppressed);
         self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.errors.sort_by(|a, b| a.path.cmp(&b.path));
         let mut s = std::mem::take(&mut self.summary);
@@ -784,7 +790,16 @@ impl<'w> Collector<'w> {
 
 /// Sort findings by path, line, column, detector (the report order).
 pub fn sort_findings(findings: &mut [FindingEntry]) {
-    findings.sort_by(|a, b| {
+    use rayon::slice::ParallelSliceMut;
+    findings.par_sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.detector).cmp(&(&b.path, b.line, b.column, b.detector))
+    });
+}
+
+/// Sort suppressed findings in the report order.
+pub fn sort_suppressed(entries: &mut [SuppressedEntry]) {
+    entries.sort_by(|a, b| {
+        let (a, b) = (&a.finding, &b.finding);
         (&a.path, a.line, a.column, a.detector).cmp(&(&b.path, b.line, b.column, b.detector))
     });
 }

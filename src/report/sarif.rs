@@ -114,13 +114,13 @@ pub fn write(report: &ScanReport, rules: &[DetectorRow], w: &mut dyn Write) -> i
         .collect();
     // Suppressed findings (`--show-suppressed`) are results with a SARIF
     // suppression, so dashboards show them as accepted, not open.
-    let suppressed = report.suppressed.iter().map(|f| {
-        let mut r = result(f, index(f.detector));
+    let suppressed = report.suppressed.iter().map(|s| {
+        let mut r = result(&s.finding, index(s.finding.detector));
         r["suppressions"] = json!([{
             "kind": "external",
             "status": "accepted",
-            "justification": f.reason.as_deref().unwrap_or_default(),
-            "properties": { "rule": f.suppressed_by.as_deref().unwrap_or_default() }
+            "justification": s.reason,
+            "properties": { "rule": s.suppressed_by }
         }]);
         r
     });
