@@ -790,9 +790,17 @@ impl<'w> Collector<'w> {
 
 /// Sort findings by path, line, column, detector (the report order).
 pub fn sort_findings(findings: &mut [FindingEntry]) {
+    // In place (a stable sort would copy half a million entries), in
+    // parallel; the fingerprint breaks ties, so the order is still fixed.
     use rayon::slice::ParallelSliceMut;
-    findings.par_sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.detector).cmp(&(&b.path, b.line, b.column, b.detector))
+    findings.par_sort_unstable_by(|a, b| {
+        (&a.path, a.line, a.column, a.detector, a.fingerprint).cmp(&(
+            &b.path,
+            b.line,
+            b.column,
+            b.detector,
+            b.fingerprint,
+        ))
     });
 }
 
