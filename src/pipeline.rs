@@ -94,10 +94,10 @@ impl<'a> Pipeline<'a> {
         let stamp = |f: &File| f.metadata().ok().map(|m| (m.len(), m.modified().ok()));
         let before = stamp(&file);
         let top = display.clone();
-        let probe = file.try_clone().ok();
+        let probe = &file;
         let mut checked = |mut outcome: FileOutcome| {
             if let FileOutcome::Scanned { display, error, .. } = &mut outcome {
-                let after = probe.as_ref().and_then(stamp);
+                let after = stamp(probe);
                 if *display == top && error.is_none() && after != before {
                     let size = |s: Option<(u64, _)>| s.map_or(0, |(n, _)| n);
                     *error = Some(format!(
@@ -113,20 +113,20 @@ impl<'a> Pipeline<'a> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        self.scan_file(file, &name, display, &mut checked);
+        self.scan_file(&file, &name, display, &mut checked);
     }
 
     /// Scan an opened regular file called `name`.
     fn scan_file(
         &self,
-        file: File,
+        file: &File,
         name: &str,
         display: String,
         emit: &mut dyn FnMut(FileOutcome),
     ) {
         // The head is read from the file itself: `File` reads into spare
         // capacity, a wrapper's reads would zero 64 KiB a file first.
-        let head = match read::read_head(&mut &file) {
+        let head = match read::read_head(&mut &*file) {
             Ok(h) => h,
             Err(e) => return emit(failed(display, "io", e.to_string())),
         };
