@@ -147,7 +147,7 @@ impl<'a> Pipeline<'a> {
             let splittable = sniffed.encoding.is_none_or(|e| e == encoding_rs::UTF_8);
             let size = file.inner.metadata().map(|m| m.len()).unwrap_or(0);
             if splittable && size > self.opts.split_size && rayon::current_num_threads() > 1 {
-                return self.text_split(&file.inner, &head, sniffed, size, &blob, emit);
+                return self.text_split(file.inner, &head, sniffed, size, &blob, emit);
             }
         }
         if kind == Kind::Zip {
