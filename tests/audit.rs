@@ -370,6 +370,12 @@ fn merged_shards_equal_the_full_scan() {
     let fixtures = root().join("fixtures");
     let roots = [fixtures.to_str().unwrap(), spread.path().to_str().unwrap()];
     let out = TestDir::new();
+    // Last month's report, then a change: shards compare with the baseline
+    // too, and the merged comparison must equal the full scan's.
+    let base = out.path().join("base.json");
+    let base = base.to_str().unwrap();
+    run(&["scan", roots[0], roots[1], "-q", "-f", "json", "-o", base]);
+    spread.create("d0/f0.txt", &format!("身份证 {}\n", synth::id18(&mut rng)));
     let full_path = out.path().join("full.json");
     let (code, _, err) = run(&[
         "scan",
@@ -378,11 +384,19 @@ fn merged_shards_equal_the_full_scan() {
         "-q",
         "-f",
         "json",
+        "--baseline",
+        base,
         "-o",
         full_path.to_str().unwrap(),
     ]);
     assert_eq!(code, 1, "{err}");
     let full: Value = serde_json::from_slice(&std::fs::read(&full_path).unwrap()).unwrap();
+    let b = &full["summary"]["baseline"];
+    assert_eq!(
+        (b["new"].as_u64(), b["resolved"].as_u64()),
+        (Some(1), Some(2)),
+        "{b}"
+    );
     assert_eq!(
         full["summary"]["findings_per_detector"]["cn_resident_id"]["distinct"]
             .as_u64()
@@ -406,6 +420,8 @@ fn merged_shards_equal_the_full_scan() {
                 fmt,
                 "--shard",
                 &format!("{k}/{n}"),
+                "--baseline",
+                base,
                 "-o",
                 part.to_str().unwrap(),
             ]);
