@@ -1,0 +1,209 @@
+//! Documents: PDF text, e-mail with attachments, spreadsheets (one outcome
+//! per sheet) and Office/HTML/RTF blocks as table rows and paragraphs.
+
+use super::*;
+
+impl<'a> Pipeline<'a> {
+    pub(super) fn pdf(&self, bytes: Vec<u8>, blob: &Blob<'_>, emit: &mut dyn FnMut(FileOutcome)) {
+        // pdf-extract can panic on malformed input: a bad file must not stop the scan.
+        let text = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(&bytes));
+        match text {
+            Ok(Ok(text)) if text.chars().any(|c| !c.is_whitespace()) => {
+                self.text(text.into_bytes(), &mut io::empty(), blob, "pdf", emit);
+            }
+            Ok(Ok(_)) => emit(failed(
+                blob.display.clone(),
+                "pdf",
+                "no text layer (scanned images?): not scanned; needs OCR".to_string(),
+            )),
+            Ok(Err(e)) => emit(failed(
+                blob.display.clone(),
+                "pdf",
+                format!("unreadable PDF: {e}"),
+            )),
+            Err(_) => emit(failed(
+                blob.display.clone(),
+                "pdf",
+                "unreadable PDF: the parser failed".to_string(),
+            )),
+        }
+    }
+
+    pub(super) fn mail(
+        &self,
+        bytes: &[u8],
+        blob: &Blob<'_>,
+        budget: &Budget,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let Some(parts) = extract::mail::parts(bytes) else {
+            return self.text(bytes.to_vec(), &mut io::empty(), blob, "eml", emit);
+        };
+        let mut text = parts.headers;
+        for body in parts.bodies {
+            text.push('\n');
+            text.push_str(&body);
+        }
+        self.text(text.into_bytes(), &mut io::empty(), blob, "eml", emit);
+        for (name, data) in parts.attachments {
+            let child = self.child(blob, &name);
+            self.member(&mut &data[..], &child, budget, emit);
+        }
+    }
+
+    /// Spreadsheets: one outcome per sheet. Returns whether the bytes were a
+    /// readable workbook.
+    pub(super) fn sheets(
+        &self,
+        bytes: Vec<u8>,
+        blob: &Blob<'_>,
+        format: &'static str,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) -> bool {
+        let result = extract::sheet::for_each_sheet(bytes, |sheet, rows| {
+            let display = format!("{}!{sheet}", blob.display);
+            let mut scan = self.new_scan(&display);
+            let mut header: Option<HeaderProfile> = None;
+            let mut names = Vec::new();
+            let mut total = 0u64;
+            let mut text = String::new();
+            let mut fields = Vec::new();
+            for (i, row) in rows.iter().enumerate() {
+                join_cells(&row.cells, &mut text, &mut fields);
+                total += text.len() as u64;
+                let is_header = i == 0;
+                if is_header {
+                    header = Some(self.registry.header_profile(&row.cells));
+                    names = field_names(&row.cells);
+                }
+                let unit = TextUnit {
+                    text: text.as_bytes(),
+                    fields: Some(&fields),
+                    is_header,
+                    binary: false,
+                };
+                let first = row.first_column;
+                let column = |m: &Match| first + m.field.unwrap_or(0) as u64;
+                self.unit(
+                    &mut scan,
+                    &unit,
+                    header.as_ref(),
+                    &names,
+                    None,
+                    row.number,
+                    &column,
+                );
+                if is_header && scan.tally.total() > 0 {
+                    header = None;
+                    names.clear();
+                }
+            }
+            emit(self.finish(scan, display, (format, ""), (total, false, None)));
+        });
+        result.is_ok()
+    }
+
+    /// Office documents: paragraphs as lines, tables row by row with their
+    /// first row as header.
+    pub(super) fn blocks(
+        &self,
+        blocks: &[Block],
+        display: String,
+        format: &'static str,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        let mut scan = self.new_scan(&display);
+        let mut line = 0u64;
+        let mut total = 0u64;
+        let mut fields = Vec::new();
+        let mut text = String::new();
+        for block in blocks {
+            match block {
+                Block::Paragraph(p) => {
+                    let p = folded(p);
+                    line += 1;
+                    total += p.len() as u64;
+                    let unit = TextUnit {
+                        text: p.as_bytes(),
+                        fields: None,
+                        is_header: false,
+                        binary: false,
+                    };
+                    let column =
+                        |m: &Match| p[..m.span.start.min(p.len())].chars().count() as u64 + 1;
+                    self.unit(&mut scan, &unit, None, &[], None, line, &column);
+                }
+                Block::Table(rows) => {
+                    let mut header: Option<HeaderProfile> = None;
+                    let mut names = Vec::new();
+                    for (i, row) in rows.iter().enumerate() {
+                        line += 1;
+                        join_cells(row, &mut text, &mut fields);
+                        total += text.len() as u64;
+                        if i == 0 {
+                            header = Some(self.registry.header_profile(row));
+                            names = field_names(row);
+                        }
+                        let unit = TextUnit {
+                            text: text.as_bytes(),
+                            fields: Some(&fields),
+                            is_header: i == 0,
+                            binary: false,
+                        };
+                        let before = scan.tally.total();
+                        let row_text = text.as_str();
+                        let column = |m: &Match| {
+                            row_text[..m.span.start.min(row_text.len())].chars().count() as u64 + 1
+                        };
+                        self.unit(
+                            &mut scan,
+                            &unit,
+                            header.as_ref(),
+                            &names,
+                            None,
+                            line,
+                            &column,
+                        );
+                        if i == 0 && scan.tally.total() > before {
+                            header = None;
+                            names.clear();
+                        }
+                    }
+                }
+            }
+        }
+        emit(self.finish(scan, display, (format, ""), (total, false, None)));
+    }
+}
+
+/// Decode a whole document's bytes (BOM, UTF-8, GB18030, …) to text.
+pub(super) fn decode_whole(bytes: &[u8]) -> String {
+    let sniffed = read::decode::sniff(bytes, true);
+    let enc = sniffed.encoding.unwrap_or(encoding_rs::UTF_8);
+    enc.decode_without_bom_handling(&bytes[sniffed.bom_len..])
+        .0
+        .into_owned()
+}
+
+/// Join table cells with tabs into `text` (full-width forms folded, tabs and
+/// line breaks inside cells made spaces), recording each cell's byte range.
+pub(super) fn join_cells(cells: &[String], text: &mut String, fields: &mut Vec<Range<usize>>) {
+    text.clear();
+    fields.clear();
+    for (j, cell) in cells.iter().enumerate() {
+        if j > 0 {
+            text.push('\t');
+        }
+        let start = text.len();
+        text.push_str(&folded(&cell.replace(['\t', '\n', '\r'], " ")));
+        fields.push(start..text.len());
+    }
+}
+
+/// Text with full-width forms folded to ASCII, as the read stage does for
+/// decoded files (documents and sheets do not pass through it).
+pub(super) fn folded(s: &str) -> String {
+    let mut b = s.as_bytes().to_vec();
+    read::chunk::fold_fullwidth(&mut b, 0);
+    String::from_utf8_lossy(&b).into_owned()
+}

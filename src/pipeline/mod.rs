@@ -1,0 +1,409 @@
+//! The pipeline for one walked file: open it, tell its format, open
+//! containers and documents (recursively, within the limits of
+//! `read::container`), extract text units, detect, classify, and emit one
+//! [`FileOutcome`] per scanned blob: the file itself, or each archive member
+//! (`outer.zip!inner/name.csv`), spreadsheet sheet (`book.xlsx!Sheet1`) or
+//! slide (`deck.pptx!slide2`). Every problem becomes a `Failed` outcome with
+//! a reason; the rest of the file is still scanned.
+
+use crate::classify::{FileTally, Policy};
+use crate::detect::{HeaderProfile, Match, Registry};
+use crate::extract::{self, office::Block, TextUnit};
+use crate::options::ScanOptions;
+use crate::read::container::{read_bounded, Budget, Compressed, Counting, Limited};
+use crate::read::{self, Kind, ReadError, Source};
+use crate::report::fingerprint::Fingerprinter;
+use crate::report::{self, FileOutcome};
+use crate::suppress::{PathRules, Rules};
+use rayon::prelude::*;
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+mod containers;
+mod documents;
+mod text;
+
+use documents::decode_whole;
+
+/// A header cell or key name, if safe to put in a report: a name holding a
+/// long digit run is data (a file without a header row), never echoed.
+fn safe_field_name(name: &str) -> Option<String> {
+    let mut run = 0;
+    for b in name.bytes() {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= 5 {
+            return None;
+        }
+    }
+    Some(name.to_string())
+}
+
+/// Header names as shown in findings (`#N` for a cell that holds data).
+fn field_names(cells: &[String]) -> Vec<Arc<str>> {
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Arc::from(safe_field_name(c).unwrap_or_else(|| format!("#{}", i + 1))))
+        .collect()
+}
+
+/// Where a blob came from and how deep it sits in containers.
+struct Blob<'n> {
+    display: String,
+    name: &'n str,
+    depth: u32,
+    /// Whether the head handed over with the blob is all of it. A head cut
+    /// short by a read error is not: the error comes with the next read.
+    complete_head: bool,
+}
+
+/// Per-file scanning with shared, read-only detectors and policy.
+pub struct Pipeline<'a> {
+    /// Compiled detectors.
+    pub registry: &'a Registry,
+    /// Tier policy.
+    pub policy: &'a Policy,
+    /// Scan options.
+    pub opts: &'a ScanOptions,
+    /// Keyed fingerprints for the listed findings.
+    pub fingerprinter: &'a Fingerprinter,
+    /// Set when the scan is cancelled: reads fail with "scan interrupted".
+    pub cancel: &'a AtomicBool,
+    /// Suppression rules.
+    pub rules: &'a Rules,
+}
+
+/// State of one text-like blob being scanned.
+struct Scan<'r> {
+    tally: FileTally,
+    matches: Vec<Match>,
+    rules: PathRules<'r>,
+}
+
+impl<'a> Pipeline<'a> {
+    /// Scan the walked file at `path`, emitting an outcome per blob.
+    pub fn scan_path(&self, path: &Path, display: String, emit: &mut dyn FnMut(FileOutcome)) {
+        let file = match read::open_regular(path) {
+            Ok(f) => f,
+            Err(ReadError::Special(kind)) => return emit(FileOutcome::Special { display, kind }),
+            Err(e) => return emit(failed(display, "io", e.to_string())),
+        };
+        // A file that changes while it is read (truncated, rewritten,
+        // appended to) gets an error on its outcome: findings may be incomplete.
+        let stamp = |f: &File| f.metadata().ok().map(|m| (m.len(), m.modified().ok()));
+        let before = stamp(&file);
+        let top = display.clone();
+        let probe = &file;
+        let mut checked = |mut outcome: FileOutcome| {
+            if let FileOutcome::Scanned { display, error, .. } = &mut outcome {
+                let after = stamp(probe);
+                if *display == top && error.is_none() && after != before {
+                    let size = |s: Option<(u64, _)>| s.map_or(0, |(n, _)| n);
+                    *error = Some(format!(
+                        "the file changed while it was read ({} bytes at open, {} after): findings may be incomplete",
+                        size(before),
+                        size(after)
+                    ));
+                }
+            }
+            emit(outcome)
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.scan_file(&file, &name, display, &mut checked);
+    }
+
+    /// Scan an opened regular file called `name`.
+    fn scan_file(
+        &self,
+        file: &File,
+        name: &str,
+        display: String,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        // The head is read from the file itself: `File` reads into spare
+        // capacity, a wrapper's reads would zero 64 KiB a file first.
+        let head = match read::read_head(&mut &*file) {
+            Ok(h) => h,
+            Err(e) => return emit(failed(display, "io", e.to_string())),
+        };
+        let mut file = Cancellable {
+            inner: file,
+            cancel: self.cancel,
+        };
+        let budget = Budget::new(self.opts.max_archive_bytes);
+        let blob = Blob {
+            display,
+            name,
+            depth: 0,
+            complete_head: head.len() < read::HEAD_SIZE,
+        };
+        let kind = read::sniff_kind(&head, name);
+        if kind == Kind::Text {
+            let sniffed = read::decode::sniff(&head, blob.complete_head);
+            let splittable = sniffed.encoding.is_none_or(|e| e == encoding_rs::UTF_8);
+            let size = file.inner.metadata().map(|m| m.len()).unwrap_or(0);
+            if splittable && size > self.opts.split_size && rayon::current_num_threads() > 1 {
+                return self.text_split(file.inner, &head, sniffed, size, &blob, emit);
+            }
+        }
+        if kind == Kind::Zip {
+            // Zip needs random access: reopen the file from its start.
+            if let Err(e) = file.seek(SeekFrom::Start(0)) {
+                return emit(failed(blob.display, "io", e.to_string()));
+            }
+            return self.zip(file, &blob, &budget, emit);
+        }
+        self.blob(head, &mut file, &blob, &budget, emit);
+    }
+
+    /// Scan any blob whose first bytes `head` were read from `rest`.
+    fn blob(
+        &self,
+        head: Vec<u8>,
+        rest: &mut dyn Read,
+        blob: &Blob<'_>,
+        budget: &Budget,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
+        if blob.depth > self.opts.max_depth {
+            return emit(failed(
+                blob.display.clone(),
+                "archive",
+                format!(
+                    "nested deeper than --max-depth {}; not opened",
+                    self.opts.max_depth
+                ),
+            ));
+        }
+        let kind = read::sniff_kind(&head, blob.name);
+        let whole = |rest: &mut dyn Read, what: &str| -> io::Result<Vec<u8>> {
+            let mut all = Cursor::new(head.clone()).chain(rest);
+            read_bounded(&mut all, self.opts.max_buffer, what)
+        };
+        match kind {
+            Kind::Text => self.text(head, rest, blob, "text", emit),
+            Kind::Zip => match whole(rest, "nested zip") {
+                Ok(bytes) => self.zip(Cursor::new(bytes), blob, budget, emit),
+                Err(e) => emit(failed(blob.display.clone(), "archive", e.to_string())),
+            },
+            Kind::Gzip => self.gzip(head, rest, blob, budget, emit),
+            Kind::Tar => self.tar(head, rest, blob, budget, emit),
+            Kind::Pdf => match whole(rest, "PDF") {
+                Ok(bytes) => self.pdf(bytes, blob, emit),
+                Err(e) => emit(failed(blob.display.clone(), "pdf", e.to_string())),
+            },
+            Kind::Ole => match whole(rest, "OLE2 document") {
+                Ok(bytes) => {
+                    if !self.sheets(bytes.clone(), blob, "xls", emit) {
+                        // Old Word and other OLE files: their strings are ASCII or UTF-16.
+                        self.text(bytes, &mut io::empty(), blob, "ole", emit);
+                    }
+                }
+                Err(e) => emit(failed(blob.display.clone(), "io", e.to_string())),
+            },
+            Kind::Rtf => match whole(rest, "RTF document") {
+                Ok(bytes) => {
+                    let text = extract::markup::rtf_text(&bytes);
+                    self.text(text.into_bytes(), &mut io::empty(), blob, "rtf", emit);
+                }
+                Err(e) => emit(failed(blob.display.clone(), "io", e.to_string())),
+            },
+            Kind::Html => match whole(rest, "HTML document") {
+                Ok(bytes) => {
+                    let text = extract::markup::html_text(&decode_whole(&bytes));
+                    self.text(text.into_bytes(), &mut io::empty(), blob, "html", emit);
+                }
+                Err(e) => emit(failed(blob.display.clone(), "io", e.to_string())),
+            },
+            Kind::Eml => match whole(rest, "e-mail message") {
+                Ok(bytes) => self.mail(&bytes, blob, budget, emit),
+                Err(e) => emit(failed(blob.display.clone(), "io", e.to_string())),
+            },
+        }
+    }
+
+    fn child<'n>(&self, blob: &Blob<'_>, member: &'n str) -> Blob<'n> {
+        Blob {
+            display: format!("{}!{member}", blob.display),
+            name: member,
+            depth: blob.depth + 1,
+            complete_head: false,
+        }
+    }
+
+    fn new_scan(&self, display: &str) -> Scan<'a> {
+        Scan {
+            tally: FileTally::new(self.opts.max_findings_per_file)
+                .listing_suppressed(self.opts.show_suppressed),
+            matches: Vec::new(),
+            rules: self.rules.for_path(display),
+        }
+    }
+
+    /// Detect in one unit and add what is kept to the tally.
+    #[allow(clippy::too_many_arguments)]
+    fn unit(
+        &self,
+        scan: &mut Scan<'_>,
+        unit: &TextUnit<'_>,
+        header: Option<&HeaderProfile>,
+        names: &[Arc<str>],
+        own: Option<&Range<usize>>,
+        line: u64,
+        column: &dyn Fn(&Match) -> u64,
+    ) {
+        self.registry.scan(unit, header, &mut scan.matches);
+        let opts = self.opts;
+        scan.matches.retain(|m| {
+            own.is_none_or(|o| o.contains(&m.span.start)) && opts.keeps(m.confidence, m.weak)
+        });
+        if scan.matches.is_empty() {
+            return;
+        }
+        let text = unit.text;
+        let locate = |m: &Match| {
+            let field = m.field.and_then(|i| names.get(i).cloned()).or_else(|| {
+                m.key
+                    .clone()
+                    .and_then(|k| safe_field_name(&String::from_utf8_lossy(&text[k])))
+                    .map(Arc::from)
+            });
+            (line, column(m), field)
+        };
+        if !scan.rules.is_empty() {
+            let mut i = 0;
+            while i < scan.matches.len() {
+                let m = &scan.matches[i];
+                let fp = || self.fingerprinter.fingerprint(m.detector, &m.value);
+                match scan.rules.check(m.detector, fp) {
+                    Some(rule) => {
+                        let m = scan.matches.remove(i);
+                        let at = locate(&m);
+                        scan.tally.add_suppressed(self.policy, rule, m, at);
+                    }
+                    None => i += 1,
+                }
+            }
+        }
+        scan.tally.add_record(self.policy, &scan.matches, locate);
+    }
+
+    /// The outcome of a scanned blob: `kind` is (format, encoding), `read`
+    /// is (bytes, whether bytes were replaced, the error that cut it short).
+    fn finish(
+        &self,
+        scan: Scan<'_>,
+        display: String,
+        (format, encoding): (&'static str, &'static str),
+        (bytes, replaced, error): (u64, bool, Option<String>),
+    ) -> FileOutcome {
+        let mut tally = scan.tally;
+        let verdict = tally.verdict(self.policy);
+        let listed = std::mem::take(&mut tally.listed);
+        let entries =
+            report::finding_entries(&display, listed, self.fingerprinter, self.opts.reveal);
+        let (by, hidden): (Vec<usize>, Vec<_>) = std::mem::take(&mut tally.suppressed_listed)
+            .into_iter()
+            .unzip();
+        let suppressed =
+            report::finding_entries(&display, hidden, self.fingerprinter, self.opts.reveal)
+                .into_iter()
+                .zip(by)
+                .map(|(finding, i)| {
+                    let rule = &self.rules.rules()[i];
+                    report::SuppressedEntry {
+                        finding,
+                        suppressed_by: rule.source.clone(),
+                        reason: rule.reason.clone(),
+                    }
+                })
+                .collect();
+        FileOutcome::Scanned {
+            display,
+            format,
+            encoding,
+            bytes,
+            replaced,
+            tally,
+            entries,
+            suppressed,
+            verdict,
+            error,
+        }
+    }
+
+    /// Decide from line 1 whether the file is a table with a header row:
+    /// the header's profile and field names, or `None` (not a table, or a
+    /// first row that already holds values).
+    fn table_header(
+        &self,
+        extractor: &mut extract::Extractor,
+        first: &[u8],
+    ) -> Option<(HeaderProfile, Vec<Arc<str>>)> {
+        let cells = extractor.header_names(first)?;
+        let profile = self.registry.header_profile(&cells);
+        let is_table = extractor.is_declared_table() || profile.is_informative();
+        extractor.confirm_table(is_table);
+        if !is_table {
+            return None;
+        }
+        let mut probe = Vec::new();
+        self.registry.scan(
+            &extractor.clone().unit(first, true, true),
+            Some(&profile),
+            &mut probe,
+        );
+        probe.is_empty().then(|| (profile, field_names(&cells)))
+    }
+
+    /// The outcome for binary data when `--skip-binary` is given.
+    fn skip_binary(&self, binary: bool, blob: &Blob<'_>) -> Option<FileOutcome> {
+        (binary && self.opts.skip_binary).then(|| FileOutcome::Skipped {
+            display: blob.display.clone(),
+            reason: "binary data (--skip-binary)".to_string(),
+        })
+    }
+}
+
+fn interrupted() -> io::Error {
+    io::Error::other("scan interrupted")
+}
+
+/// A reader that fails once the scan is cancelled.
+struct Cancellable<'c, R> {
+    inner: R,
+    cancel: &'c AtomicBool,
+}
+
+impl<R: Read> Read for Cancellable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(interrupted());
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Seek> Seek for Cancellable<'_, R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+fn failed(display: String, kind: &'static str, reason: String) -> FileOutcome {
+    FileOutcome::Failed {
+        display,
+        kind,
+        reason,
+    }
+}
