@@ -1,10 +1,12 @@
-//! The JSON report: the [`ScanReport`] serialised as one pretty-printed
-//! object (schema in the `report` module docs). The findings, which can be
-//! most of a large report, are serialised in parallel in bounded batches and
-//! spliced in where the rest of the report leaves a marker; the bytes are
-//! the same as serialising the whole report in one go.
+//! The JSON report: the [`ScanReport`] as one pretty-printed object
+//! (schema in the `report` module docs), except that each entry of `files`
+//! and `findings` is written on one line: a report of half a million
+//! findings stays greppable and a third smaller, and is written faster.
+//! Those two arrays, nearly all of a large report, are serialised in
+//! parallel in bounded batches and spliced in where the rest of the report
+//! leaves markers.
 
-use super::{FindingEntry, ScanReport};
+use super::ScanReport;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -21,7 +23,7 @@ struct Shell<'a, S> {
     version: &'a str,
     scan: &'a S,
     summary: &'a super::Summary,
-    files: &'a [super::FileEntry],
+    files: &'static str,
     findings: &'static str,
     skipped: &'a [super::SkipEntry],
     errors: &'a [super::ErrorEntry],
@@ -32,8 +34,9 @@ struct Shell<'a, S> {
 }
 
 /// No report string can hold a NUL (paths cannot, content never comes
-/// before `findings`), so this escaped value appears only as the marker.
-const MARKER: &str = "\u{0}leakscan findings\u{0}";
+/// before `findings`), so these escaped values appear only as the markers.
+const FILES: &str = "\u{0}leakscan files\u{0}";
+const FINDINGS: &str = "\u{0}leakscan findings\u{0}";
 
 /// Write `report` as JSON followed by a newline.
 pub fn write<S: Serialize>(report: &ScanReport<S>, w: &mut dyn Write) -> io::Result<()> {
@@ -42,49 +45,52 @@ pub fn write<S: Serialize>(report: &ScanReport<S>, w: &mut dyn Write) -> io::Res
         version: &report.version,
         scan: &report.scan,
         summary: &report.summary,
-        files: &report.files,
-        findings: MARKER,
+        files: FILES,
+        findings: FINDINGS,
         skipped: &report.skipped,
         errors: &report.errors,
         suppressed: &report.suppressed,
         distinct: &report.distinct,
     };
-    let text = serde_json::to_vec_pretty(&shell)?;
-    let marker = serde_json::to_vec(MARKER)?;
-    let key = [b"\"findings\": ".as_slice(), &marker].concat();
-    let at = memchr::memmem::find(&text, &key)
-        .ok_or_else(|| io::Error::other("report marker not found"))?;
-    let (head, tail) = (&text[..at + 12], &text[at + key.len()..]);
-    w.write_all(head)?;
-    write_findings(&report.findings, w)?;
-    w.write_all(tail)?;
+    let mut text: &[u8] = &serde_json::to_vec_pretty(&shell)?;
+    // The two markers, in field order, each replaced by its array.
+    for (key, marker) in [("files", FILES), ("findings", FINDINGS)] {
+        let pattern = [
+            format!("\"{key}\": ").as_bytes(),
+            &serde_json::to_vec(marker)?,
+        ]
+        .concat();
+        let at = memchr::memmem::find(text, &pattern)
+            .ok_or_else(|| io::Error::other("report marker not found"))?;
+        w.write_all(&text[..at + key.len() + 4])?;
+        match key {
+            "files" => write_array(&report.files, w)?,
+            _ => write_array(&report.findings, w)?,
+        }
+        text = &text[at + pattern.len()..];
+    }
+    w.write_all(text)?;
     writeln!(w)
 }
 
-/// The `findings` array as `serde_json` pretty-prints it one level deep.
-fn write_findings(findings: &[FindingEntry], w: &mut dyn Write) -> io::Result<()> {
-    if findings.is_empty() {
+/// An array of the report's top level, one compact entry a line.
+fn write_array<T: Serialize + Sync>(items: &[T], w: &mut dyn Write) -> io::Result<()> {
+    if items.is_empty() {
         return w.write_all(b"[]");
     }
     w.write_all(b"[\n")?;
-    for (b, batch) in findings.chunks(BATCH).enumerate() {
+    for (b, batch) in items.chunks(BATCH).enumerate() {
         let pieces: Vec<io::Result<Vec<u8>>> = batch
             .par_chunks(PIECE)
             .enumerate()
             .map(|(p, piece)| {
-                let mut out = Vec::with_capacity(piece.len() * 320);
-                for (i, f) in piece.iter().enumerate() {
+                let mut out = Vec::with_capacity(piece.len() * 240);
+                for (i, item) in piece.iter().enumerate() {
                     if b + p + i > 0 {
                         out.extend_from_slice(b",\n");
                     }
-                    let one = serde_json::to_vec_pretty(f)?;
-                    for (n, line) in one.split(|&c| c == b'\n').enumerate() {
-                        if n > 0 {
-                            out.push(b'\n');
-                        }
-                        out.extend_from_slice(b"    ");
-                        out.extend_from_slice(line);
-                    }
+                    out.extend_from_slice(b"    ");
+                    serde_json::to_writer(&mut out, item)?;
                 }
                 Ok(out)
             })
@@ -102,7 +108,7 @@ mod tests {
     use crate::classify::Tier;
     use crate::detect::{Confidence, DetectorId};
     use crate::report::fingerprint::Fingerprint;
-    use crate::report::Summary;
+    use crate::report::{FindingEntry, Summary};
     use std::sync::Arc;
 
     fn report(n: usize) -> ScanReport<serde_json::Value> {
@@ -126,7 +132,26 @@ mod tests {
             version: "0.1.0".into(),
             scan: serde_json::json!({"roots": ["x"], "nested": {"a": [1, 2]}}),
             summary: Summary::default(),
-            files: Vec::new(),
+            files: (0..n / 2)
+                .map(|i| crate::report::FileEntry {
+                    path: format!("dir/f{i}.csv"),
+                    tier: Tier::Core,
+                    format: "text".into(),
+                    encoding: if i % 2 == 0 {
+                        "UTF-8".into()
+                    } else {
+                        "".into()
+                    },
+                    bytes: 100,
+                    findings: 3,
+                    listed: 3,
+                    not_listed: 0,
+                    detectors: [(DetectorId::CnMobile, Default::default())].into(),
+                    escalations: vec!["bulk".to_string()],
+                    decode_replacements: false,
+                    suppressed: (i % 3) as u64,
+                })
+                .collect(),
             findings,
             skipped: Vec::new(),
             errors: Vec::new(),
@@ -136,15 +161,24 @@ mod tests {
     }
 
     #[test]
-    fn spliced_output_is_what_serde_json_writes() {
+    fn spliced_output_is_the_report_with_one_entry_a_line() {
         // Sizes around the piece and batch boundaries, and none at all.
         for n in [0, 1, 2, PIECE - 1, PIECE, PIECE + 1, BATCH + PIECE + 5] {
             let r = report(n);
             let mut ours = Vec::new();
             write(&r, &mut ours).unwrap();
-            let mut want = serde_json::to_vec_pretty(&r).unwrap();
-            want.push(b'\n');
-            assert!(ours == want, "{n} findings: output differs");
+            let parsed: serde_json::Value = serde_json::from_slice(&ours).unwrap();
+            assert_eq!(parsed, serde_json::to_value(&r).unwrap(), "{n} findings");
+            let text = String::from_utf8(ours).unwrap();
+            let lines = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
+            assert_eq!(
+                lines("    {\"path\":\"dir/f"),
+                n + n / 2,
+                "one line an entry"
+            );
+            if n == 0 {
+                assert!(text.contains("\"files\": [],\n  \"findings\": [],"));
+            }
         }
     }
 }
