@@ -7,6 +7,14 @@ fn fixtures() -> String {
     root().join("fixtures").to_string_lossy().into_owned()
 }
 
+/// `leakscan scan fixtures/ --exclude formats` (the labelled fixtures
+/// without the format set), for the caller's further arguments.
+fn fixture_scan() -> assert_cmd::Command {
+    let mut c = leakscan();
+    c.args(["scan", &fixtures(), "--exclude", "formats"]);
+    c
+}
+
 #[test]
 fn json_report_has_the_specified_fields() {
     let (r, _, _) = scan_json(&[&fixtures(), "--exclude", "formats", "-q"]);
@@ -89,15 +97,8 @@ fn no_raw_value_in_any_output_without_reveal() {
     for format in ["text", "json", "csv", "ndjson"] {
         for to_file in [false, true] {
             let out_path = d.path().join(format!("report.{format}"));
-            let mut cmd = leakscan();
-            cmd.args([
-                "scan",
-                &fixtures(),
-                "--exclude",
-                "formats",
-                "--format",
-                format,
-            ]);
+            let mut cmd = fixture_scan();
+            cmd.args(["--format", format]);
             if to_file {
                 cmd.arg("-o").arg(&out_path);
             }
@@ -116,16 +117,8 @@ fn no_raw_value_in_any_output_without_reveal() {
 
 #[test]
 fn reveal_adds_values_and_warns() {
-    let out = leakscan()
-        .args([
-            "scan",
-            &fixtures(),
-            "--exclude",
-            "formats",
-            "--format",
-            "csv",
-            "--reveal",
-        ])
+    let out = fixture_scan()
+        .args(["--format", "csv", "--reveal"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -141,17 +134,7 @@ fn reveal_adds_values_and_warns() {
 
 #[test]
 fn csv_has_bom_header_and_one_row_per_finding() {
-    let out = leakscan()
-        .args([
-            "scan",
-            &fixtures(),
-            "--exclude",
-            "formats",
-            "--format",
-            "csv",
-        ])
-        .output()
-        .unwrap();
+    let out = fixture_scan().args(["--format", "csv"]).output().unwrap();
     assert!(out.stdout.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
     let text = String::from_utf8(out.stdout[3..].to_vec()).unwrap();
     let mut rows = csv::Reader::from_reader(text.as_bytes());
@@ -178,17 +161,8 @@ fn report_files_are_owner_only() {
     let out = d.path().join("report.json");
     std::fs::write(&out, "old").unwrap();
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
-    leakscan()
-        .args([
-            "scan",
-            &fixtures(),
-            "--exclude",
-            "formats",
-            "-q",
-            "--format",
-            "json",
-            "-o",
-        ])
+    fixture_scan()
+        .args(["-q", "--format", "json", "-o"])
         .arg(&out)
         .assert()
         .code(1)
@@ -202,17 +176,9 @@ fn report_files_are_owner_only() {
 #[test]
 fn fingerprints_are_keyed_and_stable() {
     let fp = |key: &str| {
-        let out = leakscan()
+        let out = fixture_scan()
             .env("LEAKSCAN_HASH_KEY", key)
-            .args([
-                "scan",
-                &fixtures(),
-                "--exclude",
-                "formats",
-                "-q",
-                "--format",
-                "json",
-            ])
+            .args(["-q", "--format", "json"])
             .output()
             .unwrap();
         let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -274,10 +240,7 @@ fn findings_listed_per_file_are_capped_but_counts_stay_exact() {
 
 #[test]
 fn terminal_summary_names_tiers_detectors_and_top_files() {
-    let out = leakscan()
-        .args(["scan", &fixtures(), "--exclude", "formats", "--no-progress"])
-        .output()
-        .unwrap();
+    let out = fixture_scan().arg("--no-progress").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     for want in [
         "findings: 124 (core 28, general 96, public 0)",
@@ -326,17 +289,8 @@ fn ndjson_streams_files_findings_and_a_closing_summary() {
     // See: issue 6 — NDJSON written while scanning; the same findings as JSON.
     let d = TestDir::new();
     let out_path = d.path().join("report.ndjson");
-    let out = leakscan()
-        .args([
-            "scan",
-            &fixtures(),
-            "--exclude",
-            "formats",
-            "-q",
-            "--reveal",
-            "--max-findings-per-file",
-            "0",
-        ])
+    let out = fixture_scan()
+        .args(["-q", "--reveal", "--max-findings-per-file", "0"])
         .args(["--format", "ndjson", "-o"])
         .arg(&out_path)
         .output()
@@ -377,18 +331,10 @@ fn without_a_key_one_is_created_owner_only_in_the_config_dir_and_reused() {
     let d = TestDir::new();
     let config = d.path().join("config");
     let run = || {
-        leakscan()
+        fixture_scan()
             .env_remove("LEAKSCAN_HASH_KEY")
             .env("XDG_CONFIG_HOME", &config)
-            .args([
-                "scan",
-                &fixtures(),
-                "--exclude",
-                "formats",
-                "--format",
-                "json",
-                "--no-progress",
-            ])
+            .args(["--format", "json", "--no-progress"])
             .output()
             .unwrap()
     };
