@@ -39,17 +39,8 @@ impl<'a> Pipeline<'a> {
                         names = n;
                     }
                 }
-                let unit = extractor.unit(seg.text, seg.whole, is_header);
-                let column = |m: &Match| seg.column(m.span.start, binary);
-                self.unit(
-                    &mut scan,
-                    &unit,
-                    header.as_ref(),
-                    &names,
-                    Some(&seg.own),
-                    seg.line,
-                    &column,
-                );
+                let table = (header.as_ref(), names.as_slice());
+                self.segment(&mut scan, &mut extractor, &seg, is_header, table, binary);
             });
         let (bytes, replaced, error) = match result {
             Ok(stats) => (stats.bytes, stats.replaced, None),
@@ -131,17 +122,8 @@ impl<'a> Pipeline<'a> {
                 );
                 let result = reader.for_each_segment(|seg| {
                     let is_header = i == 0 && seg.line == 1 && seg.whole && header.is_some();
-                    let unit = ex.unit(seg.text, seg.whole, is_header);
-                    let column = |m: &Match| seg.column(m.span.start, binary);
-                    self.unit(
-                        &mut scan,
-                        &unit,
-                        header.as_ref(),
-                        &names,
-                        Some(&seg.own),
-                        seg.line,
-                        &column,
-                    );
+                    let table = (header.as_ref(), names.as_slice());
+                    self.segment(&mut scan, &mut ex, &seg, is_header, table, binary);
                 });
                 (scan, result)
             })
@@ -171,6 +153,30 @@ impl<'a> Pipeline<'a> {
             (format, encoding),
             (bytes, replaced, error),
         ));
+    }
+
+    /// Detect in one streamed segment: its text unit from `extractor`,
+    /// columns counted in the segment; `table` is the header and field names.
+    fn segment(
+        &self,
+        scan: &mut Scan<'_>,
+        extractor: &mut extract::Extractor,
+        seg: &read::chunk::Segment<'_>,
+        is_header: bool,
+        (header, names): (Option<&HeaderProfile>, &[Arc<str>]),
+        binary: bool,
+    ) {
+        let unit = extractor.unit(seg.text, seg.whole, is_header);
+        let column = |m: &Match| seg.column(m.span.start, binary);
+        self.unit(
+            scan,
+            &unit,
+            header,
+            names,
+            Some(&seg.own),
+            seg.line,
+            &column,
+        );
     }
 }
 
