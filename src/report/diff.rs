@@ -263,11 +263,7 @@ pub fn diff(
             });
         }
     }
-    findings.sort_by(|a, b| {
-        let (x, y) = (&a.finding, &b.finding);
-        (&x.path, x.line, x.column, x.detector, a.change)
-            .cmp(&(&y.path, y.line, y.column, y.detector, b.change))
-    });
+    findings.sort_by(|a, b| (a.finding.order(), a.change).cmp(&(b.finding.order(), b.change)));
     for f in &findings {
         let counts = per_file.entry(&f.finding.path).or_default();
         match f.change {

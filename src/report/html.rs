@@ -220,12 +220,7 @@ th{{background:#f4f4f4}} td.n{{text-align:right}} .tier{{color:#fff;border-radiu
             .take(TOP)
             .map(|(d, t, n, c)| vec![esc(d), badge(t), n.to_string(), c.to_string()]),
     );
-    let mut files: Vec<_> = report.files.iter().filter(|f| f.findings > 0).collect();
-    files.sort_by(|a, b| {
-        (b.tier, b.findings)
-            .cmp(&(a.tier, a.findings))
-            .then(a.path.cmp(&b.path))
-    });
+    let files = report.top_files();
     b.push_str("<h2>Top files</h2>");
     table(
         &mut b,

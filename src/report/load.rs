@@ -121,11 +121,7 @@ pub fn parse(bytes: &[u8]) -> Result<LoadedReport, String> {
         return Err("no summary line: the NDJSON report is cut short".to_string());
     }
     // Same order as a JSON report.
-    report.files.sort_by(|a, b| a.path.cmp(&b.path));
-    super::sort_findings(&mut report.findings);
-    super::sort_suppressed(&mut report.suppressed);
-    report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    report.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    report.sort();
     check_tool(report)
 }
 

@@ -4,7 +4,7 @@
 //! shard reports carry keyed hashes of their distinct values.
 
 use super::load::LoadedReport;
-use super::{sort_findings, BaselineSummary, DetectorCount, Summary};
+use super::{BaselineSummary, DetectorCount, Summary};
 use crate::walk::Shard;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -118,11 +118,7 @@ pub fn merge(parts: Vec<(String, LoadedReport)>) -> Result<LoadedReport, MergeEr
         out.errors.extend(r.errors);
         out.suppressed.extend(r.suppressed);
     }
-    out.files.sort_by(|a, b| a.path.cmp(&b.path));
-    sort_findings(&mut out.findings);
-    super::sort_suppressed(&mut out.suppressed);
-    out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    out.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    out.sort();
     out.scan = scan;
     out.summary = summary;
     out.distinct.clear();

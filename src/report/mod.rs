@@ -716,11 +716,6 @@ impl<'w> Collector<'w> {
         policy: &Policy,
         rules: &crate::suppress::Rules,
     ) -> io::Result<ScanReport> {
-        self.files.sort_by(|a, b| a.path.cmp(&b.path));
-        sort_findings(&mut self.findings);
-        sort_suppressed(&mut self.suppressed);
-        self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
         let mut s = std::mem::take(&mut self.summary);
         s.findings_per_detector = detector_counts(self.totals.iter());
         for (&d, c) in &self.totals {
@@ -773,7 +768,7 @@ impl<'w> Collector<'w> {
         if let Some(e) = self.stream_error.take() {
             return Err(e);
         }
-        Ok(ScanReport {
+        let mut report = ScanReport {
             tool: "leakscan".into(),
             version: version.into(),
             scan,
@@ -784,38 +779,55 @@ impl<'w> Collector<'w> {
             errors: std::mem::take(&mut self.errors),
             suppressed: std::mem::take(&mut self.suppressed),
             distinct,
-        })
+        };
+        report.sort();
+        Ok(report)
     }
 }
 
-/// Sort findings by path, line, column, detector (the report order).
-pub fn sort_findings(findings: &mut [FindingEntry]) {
-    // In place (a stable sort would copy half a million entries), in
-    // parallel; the fingerprint breaks ties, so the order is still fixed.
-    use rayon::slice::ParallelSliceMut;
-    findings.par_sort_unstable_by(|a, b| {
-        (&a.path, a.line, a.column, a.detector, a.fingerprint).cmp(&(
-            &b.path,
-            b.line,
-            b.column,
-            b.detector,
-            b.fingerprint,
-        ))
-    });
-}
-
-/// Sort suppressed findings in the report order.
-pub fn sort_suppressed(entries: &mut [SuppressedEntry]) {
-    entries.sort_by(|a, b| {
-        let (a, b) = (&a.finding, &b.finding);
-        (&a.path, a.line, a.column, a.detector).cmp(&(&b.path, b.line, b.column, b.detector))
-    });
+impl FindingEntry {
+    /// The report order: path, line, column, detector; the fingerprint
+    /// breaks ties so that the order is fixed.
+    pub fn order(&self) -> (&str, u64, u64, DetectorId, fingerprint::Fingerprint) {
+        (
+            &self.path,
+            self.line,
+            self.column,
+            self.detector,
+            self.fingerprint,
+        )
+    }
 }
 
 impl<S> ScanReport<S> {
     /// The highest tier among files with findings.
     pub fn highest_tier(&self) -> Option<Tier> {
         self.summary.highest_tier
+    }
+
+    /// Put every list in report order (by path; findings by [`FindingEntry::order`]).
+    pub fn sort(&mut self) {
+        // Findings in place (a stable sort would copy half a million
+        // entries) and in parallel; the order key has no ties.
+        use rayon::slice::ParallelSliceMut;
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.findings
+            .par_sort_unstable_by(|a, b| a.order().cmp(&b.order()));
+        self.suppressed
+            .sort_by(|a, b| a.finding.order().cmp(&b.finding.order()));
+        self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    /// Files with findings, highest tier and most findings first.
+    pub fn top_files(&self) -> Vec<&FileEntry> {
+        let mut top: Vec<_> = self.files.iter().filter(|f| f.findings > 0).collect();
+        top.sort_by(|a, b| {
+            (b.tier, b.findings)
+                .cmp(&(a.tier, a.findings))
+                .then(a.path.cmp(&b.path))
+        });
+        top
     }
 }
 

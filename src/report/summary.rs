@@ -82,12 +82,7 @@ pub fn write(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
         "files: core {}, general {}, public {} ({} with findings)",
         f.core, f.general, f.public, s.files_with_findings
     )?;
-    let mut top: Vec<_> = report.files.iter().filter(|f| f.findings > 0).collect();
-    top.sort_by(|a, b| {
-        (b.tier, b.findings)
-            .cmp(&(a.tier, a.findings))
-            .then(a.path.cmp(&b.path))
-    });
+    let top = report.top_files();
     if !top.is_empty() {
         writeln!(w, "top files:")?;
     }
