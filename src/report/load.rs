@@ -67,13 +67,12 @@ pub fn load(path: &Path) -> Result<LoadedReport, LoadError> {
 
 /// Parse the bytes of a JSON or NDJSON report.
 pub fn parse(bytes: &[u8]) -> Result<LoadedReport, String> {
-    let whole = serde_json::from_slice::<LoadedReport>(bytes);
     let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     let looks_ndjson = serde_json::from_slice::<Value>(first_line)
         .ok()
         .is_some_and(|v| v.get("type").is_some());
     if !looks_ndjson {
-        let report = whole.map_err(|e| e.to_string())?;
+        let report = serde_json::from_slice::<LoadedReport>(bytes).map_err(|e| e.to_string())?;
         return check_tool(report);
     }
     let mut report = LoadedReport {
