@@ -93,25 +93,21 @@ secs_of() {
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b-a}'
 }
-one="" two=""
-for ((i = 1; i <= RUNS; i++)); do
-  one+="$(secs_of "$LEAKSCAN" scan "$CORPUS" -q --no-progress --format json -j 1 --fail-on never) "
-  two+="$(secs_of "$LEAKSCAN" scan "$CORPUS" -q --no-progress --format json -j 2 --fail-on never) "
-done
-m1=$(echo "$one" | median)
-m2=$(echo "$two" | median)
-awk -v a="$m1" -v b="$m2" 'BEGIN {printf "threads: 1 worker %.3f s, 2 workers %.3f s, speed-up %.2fx\n", a, b, a/b}'
-
+# 1 and 2 workers on TARGET in alternation; prints LABEL, the medians, the speed-up.
+scaling() {
+  local label=$1 target=$2 one="" two="" m1 m2
+  for ((i = 1; i <= RUNS; i++)); do
+    one+="$(secs_of "$LEAKSCAN" scan "$target" -q --no-progress --format json -j 1 --fail-on never) "
+    two+="$(secs_of "$LEAKSCAN" scan "$target" -q --no-progress --format json -j 2 --fail-on never) "
+  done
+  m1=$(echo "$one" | median)
+  m2=$(echo "$two" | median)
+  awk -v l="$label" -v a="$m1" -v b="$m2" 'BEGIN {printf "%s: 1 worker %.3f s, 2 workers %.3f s, speed-up %.2fx\n", l, a, b, a/b}'
+}
+scaling "threads" "$CORPUS"
 # One large file: parts of it are scanned in parallel.
 big="$CORPUS/large/export_0.log"
-one="" two=""
-for ((i = 1; i <= RUNS; i++)); do
-  one+="$(secs_of "$LEAKSCAN" scan "$big" -q --no-progress --format json -j 1 --fail-on never) "
-  two+="$(secs_of "$LEAKSCAN" scan "$big" -q --no-progress --format json -j 2 --fail-on never) "
-done
-m1=$(echo "$one" | median)
-m2=$(echo "$two" | median)
-awk -v a="$m1" -v b="$m2" -v f="$big" 'BEGIN {printf "one large file (%s): 1 worker %.3f s, 2 workers %.3f s, speed-up %.2fx\n", f, a, b, a/b}'
+scaling "one large file ($big)" "$big"
 
 # Memory with many small files: 100,000 files of about 2 KiB, page cache
 # warmed first, each format RUNS times in alternation (median time, max RSS).
