@@ -5,7 +5,7 @@
 //! `35-209900-176148-1` or 14 digits without the check digit) and `imsi`
 //! (460 + a Chinese MNC + MSIN; no check digit).
 
-use super::checksum::luhn_valid;
+use super::checksum::{luhn_check_digit, luhn_valid};
 
 /// Issuer prefixes with their allowed lengths.
 #[derive(Debug)]
@@ -72,11 +72,10 @@ impl ImeiPrefixes {
         if d.len() != 14 || !self.known_prefix(d) {
             return None;
         }
-        (b'0'..=b'9').find_map(|c| {
-            let mut full = d.to_vec();
-            full.push(c);
-            luhn_valid(&full).then(|| String::from_utf8_lossy(&full).into_owned())
-        })
+        let check = luhn_check_digit(d)?;
+        let mut full = String::from_utf8_lossy(d).into_owned();
+        full.push(char::from(check));
+        Some(full)
     }
 }
 

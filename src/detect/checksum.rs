@@ -24,28 +24,31 @@ pub fn resident_id_check_char(first17: &[u8]) -> Option<u8> {
 
 /// Whether ASCII digits pass the Luhn check (the last digit is the check digit).
 pub fn luhn_valid(digits: &[u8]) -> bool {
-    if digits.len() < 2 || !digits.iter().all(u8::is_ascii_digit) {
-        return false;
+    match digits.split_last() {
+        Some((&last, body)) if !body.is_empty() => luhn_check_digit(body) == Some(last),
+        _ => false,
     }
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| {
-            let d = u32::from(d - b'0');
-            if i % 2 == 1 {
-                let x = d * 2;
-                if x > 9 {
-                    x - 9
-                } else {
-                    x
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum % 10 == 0
+}
+
+/// The Luhn check digit (ASCII) to append to ASCII digits `body`, or `None`
+/// if `body` holds anything but digits.
+pub fn luhn_check_digit(body: &[u8]) -> Option<u8> {
+    // Doubling a digit and summing the result's digits, by table.
+    const DOUBLED: [u32; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
+    let mut sum = 0u32;
+    for (i, &b) in body.iter().rev().enumerate() {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        // The digit next to the check digit is doubled, and every second one.
+        sum += if i % 2 == 0 {
+            DOUBLED[usize::from(d)]
+        } else {
+            u32::from(d)
+        };
+    }
+    Some(b'0' + ((10 - sum % 10) % 10) as u8)
 }
 
 /// Characters of a unified social credit code (no I, O, S, V, Z).
@@ -86,6 +89,10 @@ mod tests {
         );
         assert!(!luhn_valid(b"490154203237519"));
         assert!(!luhn_valid(b"4"));
+        assert_eq!(luhn_check_digit(b"7992739871"), Some(b'3'));
+        assert_eq!(luhn_check_digit(b"411111111111111"), Some(b'1'));
+        assert_eq!(luhn_check_digit(b"49015420323751"), Some(b'8'));
+        assert_eq!(luhn_check_digit(b"4901542032375x"), None);
         assert!(!luhn_valid(b"41111111111111x1"));
     }
 
@@ -158,6 +165,22 @@ mod tests {
             prop_assert!(luhn_valid(&a));
             a[pos] = b'0' + (a[pos] - b'0' + delta) % 10;
             prop_assert!(!luhn_valid(&a));
+        }
+
+        #[test]
+        fn luhn_agrees_with_the_textbook_sum(digits in proptest::collection::vec(0u8..10, 2..24)) {
+            // Textbook form: from the right, double every second digit,
+            // subtract 9 from results above 9; valid if the sum ends in 0.
+            let sum: u32 = digits.iter().rev().enumerate().map(|(i, &d)| {
+                let d = u32::from(d);
+                match (i % 2, d * 2) {
+                    (1, x) if x > 9 => x - 9,
+                    (1, x) => x,
+                    _ => d,
+                }
+            }).sum();
+            let ascii: Vec<u8> = digits.iter().map(|d| b'0' + d).collect();
+            prop_assert_eq!(luhn_valid(&ascii), sum % 10 == 0);
         }
     }
 }

@@ -12,6 +12,7 @@
 pub mod cards;
 pub mod cdr;
 pub mod checksum;
+pub mod digits;
 pub mod hotwords;
 pub mod ids;
 pub mod landline;
@@ -20,6 +21,7 @@ pub mod resident_id;
 
 use crate::extract::TextUnit;
 use crate::patterns::Patterns;
+use digits::Digits;
 use hotwords::KeywordSet;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -466,40 +468,21 @@ impl Registry {
         }
     }
 
-    /// Offset of the first ASCII digit in `t[from..]`, eight bytes at a time
-    /// (SWAR): most text bytes are not digits, and this loop is the hottest
-    /// in the scanner (perf: 23 % of `scan` as a byte loop).
-    fn next_digit(t: &[u8], from: usize) -> Option<usize> {
-        const LO: u64 = 0x0101_0101_0101_0101;
-        const HI: u64 = 0x8080_8080_8080_8080;
-        let mut i = from;
-        while let Some(chunk) = t[i..].first_chunk::<8>() {
-            // Digits become 0..=9; "byte < 10" sets its high bit. Borrows only
-            // reach bytes above a true hit, so the lowest flag is exact.
-            let x = u64::from_le_bytes(*chunk) ^ (LO * 0x30);
-            let hits = x.wrapping_sub(LO * 10) & !x & HI;
-            if hits != 0 {
-                return Some(i + (hits.trailing_zeros() / 8) as usize);
-            }
-            i += 8;
-        }
-        t[i..].iter().position(u8::is_ascii_digit).map(|k| i + k)
-    }
-
     /// Walk `t` for number-shaped and letter-led tokens and push every
     /// validated reading with its context-free confidence. Returns the number
     /// of tokens read.
     fn find_tokens(&self, t: &[u8], out: &mut Vec<Match>) -> u32 {
         let n = t.len();
         let mut token = 0u32;
+        let mut digits = Digits::new(t);
         let mut i = 0;
         while i < n {
-            match Self::next_digit(t, i) {
+            match digits.next(i) {
                 Some(k) => i = k,
                 None => break,
             }
             let s = i;
-            let e = s + t[s..].iter().take_while(|b| b.is_ascii_digit()).count();
+            let e = digits.run_end(s);
             let before = out.len();
             if s > 0 && t[s - 1].is_ascii_alphabetic() {
                 self.letter_led(t, s, e, token, out);
@@ -1088,36 +1071,6 @@ mod tests {
         r.scan(&unit("IMEI 352099001761481"), None, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].detector, DetectorId::Imei);
-    }
-
-    #[test]
-    fn next_digit_agrees_with_a_byte_loop() {
-        let texts: [&[u8]; 6] = [
-            b"",
-            b"abcdefgh",
-            b"abcdefgh1",
-            "号码：１３８ and 0".as_bytes(),
-            b"\xff\xfe\x3a\x2f/9",
-            b"0123456789",
-        ];
-        for t in texts {
-            for from in 0..=t.len() {
-                let want = t[from..]
-                    .iter()
-                    .position(u8::is_ascii_digit)
-                    .map(|k| from + k);
-                assert_eq!(Registry::next_digit(t, from), want, "{t:?} from {from}");
-            }
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn next_digit_on_random_bytes(t in proptest::collection::vec(proptest::num::u8::ANY, 0..64), from in 0usize..64) {
-            let from = from.min(t.len());
-            let want = t[from..].iter().position(u8::is_ascii_digit).map(|k| from + k);
-            proptest::prop_assert_eq!(Registry::next_digit(&t, from), want);
-        }
     }
 
     #[test]

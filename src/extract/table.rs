@@ -34,10 +34,10 @@ pub fn split_fields(line: &[u8], delimiter: u8, out: &mut Vec<Range<usize>>) {
     out.clear();
     let mut start = 0;
     let mut in_quotes = false;
-    for (i, &b) in line.iter().enumerate() {
-        if b == b'"' {
+    for i in memchr::memchr2_iter(delimiter, b'"', line) {
+        if line[i] == b'"' {
             in_quotes = !in_quotes;
-        } else if b == delimiter && !in_quotes {
+        } else if !in_quotes {
             out.push(start..i);
             start = i + 1;
         }
