@@ -18,13 +18,17 @@ pub fn is_uscc(token: &[u8], regions: &RegionTable) -> bool {
 
 /// Classify a letters + digits token (`E12345678`, `EA1234567`, `H12345678`).
 pub fn letter_document(letters: &[u8], digits: &[u8]) -> Option<DetectorId> {
-    let upper: Vec<u8> = letters.iter().map(u8::to_ascii_uppercase).collect();
-    match (upper.as_slice(), digits.len()) {
-        (b"E" | b"G", 8) => Some(DetectorId::CnPassport),
-        ([b'E', l], 7) if l.is_ascii_uppercase() && *l != b'I' && *l != b'O' => {
+    let upper = |i: usize| letters[i].to_ascii_uppercase();
+    match (letters.len(), digits.len()) {
+        (1, 8) if matches!(upper(0), b'E' | b'G') => Some(DetectorId::CnPassport),
+        (2, 7)
+            if upper(0) == b'E'
+                && upper(1).is_ascii_uppercase()
+                && !matches!(upper(1), b'I' | b'O') =>
+        {
             Some(DetectorId::CnPassport)
         }
-        (b"H" | b"M", 8 | 10) => Some(DetectorId::CnTravelPermit),
+        (1, 8 | 10) if matches!(upper(0), b'H' | b'M') => Some(DetectorId::CnTravelPermit),
         _ => None,
     }
 }
@@ -97,6 +101,12 @@ mod tests {
             Some(DetectorId::CnPassport)
         );
         assert_eq!(letter_document(b"EO", b"1234567"), None);
+        assert_eq!(letter_document(b"eo", b"1234567"), None);
+        assert_eq!(
+            letter_document(b"ea", b"1234567"),
+            Some(DetectorId::CnPassport)
+        );
+        assert_eq!(letter_document(b"E1", b"1234567"), None);
         assert_eq!(
             letter_document(b"H", b"1234567890"),
             Some(DetectorId::CnTravelPermit)

@@ -204,6 +204,6 @@ pub(super) fn join_cells(cells: &[String], text: &mut String, fields: &mut Vec<R
 /// decoded files (documents and sheets do not pass through it).
 pub(super) fn folded(s: &str) -> String {
     let mut b = s.as_bytes().to_vec();
-    read::chunk::fold_fullwidth(&mut b, 0);
-    String::from_utf8_lossy(&b).into_owned()
+    let n = read::chunk::fold_fullwidth(&mut b);
+    String::from_utf8_lossy(&b[..n]).into_owned()
 }

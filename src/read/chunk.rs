@@ -67,20 +67,26 @@ pub struct ReadStats {
 }
 
 /// Streaming line reader; see the module docs.
+///
+/// Bytes are read (or decoded) straight into one buffer, `buf[start..end]`
+/// holding what is not yet handed out; `buf[start..valid]` is checked UTF-8
+/// with full-width forms folded, `buf[valid..end]` at most the start of a
+/// character cut by the chunk end. Only the unfinished line is ever moved.
 pub struct TextReader<R> {
     inner: R,
     head: Vec<u8>,
     complete: bool,
-    /// UTF-8 is validated and copied (no decoder, no zero-filled output).
+    /// UTF-8 is validated in place (no decoder).
     utf8: bool,
-    /// Incomplete UTF-8 sequence at the end of the previous chunk.
-    carry: Vec<u8>,
     decoder: Option<Decoder>,
-    /// Decoder output, reused across chunks.
-    scratch: Vec<u8>,
+    /// Raw bytes before decoding (legacy encodings only), reused.
+    raw: Vec<u8>,
     chunk: usize,
     line_limit: usize,
     buf: Vec<u8>,
+    start: usize,
+    valid: usize,
+    end: usize,
     stats: ReadStats,
 }
 
@@ -103,14 +109,16 @@ impl<R: Read> TextReader<R> {
             head,
             complete,
             utf8,
-            carry: Vec::new(),
             decoder: encoding
                 .filter(|_| !utf8)
                 .map(Encoding::new_decoder_without_bom_handling),
-            scratch: Vec::new(),
+            raw: Vec::new(),
             chunk,
             line_limit: chunk.max(MIN_LINE_LIMIT),
             buf: Vec::new(),
+            start: 0,
+            valid: 0,
+            end: 0,
             stats: ReadStats {
                 bytes: head_len,
                 replaced: false,
@@ -123,8 +131,6 @@ impl<R: Read> TextReader<R> {
     /// An I/O error ends the reading; segments already handed out stay valid.
     pub fn for_each_segment(mut self, mut f: impl FnMut(Segment<'_>)) -> io::Result<ReadStats> {
         let binary = self.decoder.is_none() && !self.utf8;
-        let head = std::mem::take(&mut self.head);
-        let mut raw: Vec<u8> = Vec::new();
         let mut first = true;
         let mut eof;
         let (mut line, mut chars_before, mut own_from) = (1u64, 0u64, 0usize);
@@ -132,17 +138,10 @@ impl<R: Read> TextReader<R> {
             if first {
                 first = false;
                 eof = self.complete;
-                self.decode(&head, eof);
+                self.take_head(eof);
             } else {
-                if raw.is_empty() {
-                    raw = vec![0; self.chunk];
-                }
-                let n = read_some(&mut self.inner, &mut raw)?;
-                self.stats.bytes += n as u64;
-                eof = n == 0;
-                self.decode(&raw[..n], eof);
+                eof = self.fill()?;
             }
-            let mut pos = 0;
             // The rest of a line: owned from `own_from` to its end.
             let line_end = |text, line, chars_before, own_from: usize| Segment {
                 text,
@@ -151,125 +150,204 @@ impl<R: Read> TextReader<R> {
                 own: own_from..text.len(),
                 whole: chars_before == 0 && own_from == 0,
             };
-            while let Some(k) = memchr::memchr(b'\n', &self.buf[pos..]) {
+            let mut pos = self.start;
+            while let Some(k) = memchr::memchr(b'\n', &self.buf[pos..self.valid]) {
                 let text = strip_cr(&self.buf[pos..pos + k]);
                 f(line_end(text, line, chars_before, own_from));
                 (line, chars_before, own_from) = (line + 1, 0, 0);
                 pos += k + 1;
             }
+            self.start = pos;
             if eof {
                 self.stats.newlines = line - 1;
-                if pos < self.buf.len() {
-                    let text = strip_cr(&self.buf[pos..]);
+                if pos < self.valid {
+                    let text = strip_cr(&self.buf[pos..self.valid]);
                     f(line_end(text, line, chars_before, own_from));
                 }
                 return Ok(self.stats);
             }
-            self.buf.drain(..pos);
-            if self.buf.len() >= self.line_limit {
-                let len = self.buf.len();
-                let cut = char_floor(&self.buf, len - OVERLAP, binary);
+            let pending = &self.buf[self.start..self.valid];
+            if pending.len() >= self.line_limit {
+                let len = pending.len();
+                let cut = char_floor(pending, len - OVERLAP, binary);
                 f(Segment {
-                    text: &self.buf,
+                    text: pending,
                     line,
                     chars_before,
                     own: own_from..cut,
                     whole: false,
                 });
-                let keep = char_floor(&self.buf, cut - MARGIN, binary);
-                chars_before += count_chars(&self.buf[..keep], binary);
-                self.buf.drain(..keep);
+                let keep = char_floor(pending, cut - MARGIN, binary);
+                chars_before += count_chars(&pending[..keep], binary);
+                self.start += keep;
                 own_from = cut - keep;
             }
         }
     }
 
-    fn decode(&mut self, src: &[u8], last: bool) {
-        let start = self.buf.len();
-        if self.utf8 {
-            self.push_utf8(src, last);
-        } else if let Some(decoder) = &mut self.decoder {
-            let need = decoder
-                .max_utf8_buffer_length(src.len())
-                .unwrap_or(src.len() * 3 + 16);
-            if self.scratch.len() < need {
-                self.scratch.resize(need, 0);
-            }
-            let mut src = src;
-            loop {
-                let (result, read, written, replaced) =
-                    decoder.decode_to_utf8(src, &mut self.scratch, last);
-                self.buf.extend_from_slice(&self.scratch[..written]);
-                self.stats.replaced |= replaced;
-                src = &src[read..];
-                if result == CoderResult::InputEmpty {
-                    break;
-                }
-            }
+    /// Take the head as the first data (no copy when it needs no decoding).
+    fn take_head(&mut self, last: bool) {
+        let head = std::mem::take(&mut self.head);
+        if self.decoder.is_some() {
+            self.decode(&head, last);
         } else {
-            self.buf.extend_from_slice(src);
-            return;
+            self.end = head.len();
+            self.buf = head;
+            self.check_new(last);
         }
-        fold_fullwidth(&mut self.buf, start);
     }
 
-    /// Validate and append UTF-8, replacing invalid sequences with U+FFFD and
-    /// holding back a sequence cut by the chunk end.
-    fn push_utf8(&mut self, src: &[u8], last: bool) {
-        let joined;
-        let mut data = src;
-        if !self.carry.is_empty() {
-            let mut j = std::mem::take(&mut self.carry);
-            j.extend_from_slice(src);
-            joined = j;
-            data = &joined;
+    /// Read one chunk into the buffer; `true` at the end of the input.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.decoder.is_some() {
+            let mut raw = std::mem::take(&mut self.raw);
+            raw.resize(self.chunk, 0);
+            let n = read_some(&mut self.inner, &mut raw)?;
+            self.stats.bytes += n as u64;
+            self.decode(&raw[..n], n == 0);
+            self.raw = raw;
+            return Ok(n == 0);
         }
+        self.make_room(self.chunk);
+        let n = read_some(
+            &mut self.inner,
+            &mut self.buf[self.end..self.end + self.chunk],
+        )?;
+        self.stats.bytes += n as u64;
+        self.end += n;
+        self.check_new(n == 0);
+        Ok(n == 0)
+    }
+
+    /// Make `buf[end..end + need]` writable: move the unfinished line to the
+    /// front, growing the buffer only if that is not enough.
+    fn make_room(&mut self, need: usize) {
+        if self.buf.len() - self.end < need && self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            (self.valid, self.end) = (self.valid - self.start, self.end - self.start);
+            self.start = 0;
+        }
+        if self.buf.len() - self.end < need {
+            self.buf.resize(self.end + need, 0);
+        }
+    }
+
+    /// Decode `src` (a legacy encoding) into the buffer.
+    fn decode(&mut self, src: &[u8], last: bool) {
+        let Some(mut decoder) = self.decoder.take() else {
+            return;
+        };
+        let mut src = src;
         loop {
-            // SIMD validation first; std only to locate an error.
-            if simdutf8::basic::from_utf8(data).is_ok() {
-                self.buf.extend_from_slice(data);
-                return;
+            let need = decoder
+                .max_utf8_buffer_length(src.len())
+                .unwrap_or(src.len() * 3 + 16)
+                .max(4);
+            self.make_room(need);
+            let (result, read, written, replaced) =
+                decoder.decode_to_utf8(src, &mut self.buf[self.end..], last);
+            self.end += written;
+            self.stats.replaced |= replaced;
+            src = &src[read..];
+            if result == CoderResult::InputEmpty {
+                break;
             }
-            match std::str::from_utf8(data) {
+        }
+        self.decoder = Some(decoder);
+        self.valid = self.fold(self.valid, self.end);
+    }
+
+    /// Check the bytes after `valid`: UTF-8 is validated (invalid sequences
+    /// replaced with U+FFFD, a sequence cut by the chunk end held back) and
+    /// folded; binary data passes as it is.
+    fn check_new(&mut self, last: bool) {
+        if !self.utf8 {
+            self.valid = self.end;
+            return;
+        }
+        let from = self.valid;
+        let new = &self.buf[from..self.end];
+        // SIMD validation first; std only to locate an error.
+        let good = if simdutf8::basic::from_utf8(new).is_ok() {
+            new.len()
+        } else {
+            match std::str::from_utf8(new) {
+                Ok(_) => new.len(),
+                Err(e) if e.error_len().is_none() && !last => e.valid_up_to(),
+                Err(_) => return self.repair(from, last),
+            }
+        };
+        self.valid = self.fold(from, from + good);
+    }
+
+    /// Slow path of `check_new` for invalid UTF-8: rebuild the unchecked
+    /// bytes with replacement characters.
+    fn repair(&mut self, from: usize, last: bool) {
+        let mut data = self.buf[from..self.end].to_vec();
+        (self.valid, self.end) = (from, from);
+        let mut out = Vec::with_capacity(data.len() + 8);
+        let mut held = 0;
+        loop {
+            match std::str::from_utf8(&data) {
                 Ok(_) => {
-                    self.buf.extend_from_slice(data);
-                    return;
+                    out.extend_from_slice(&data);
+                    break;
                 }
                 Err(e) => {
-                    let valid = e.valid_up_to();
-                    self.buf.extend_from_slice(&data[..valid]);
+                    let ok = e.valid_up_to();
+                    out.extend_from_slice(&data[..ok]);
                     match e.error_len() {
                         None if !last => {
-                            self.carry = data[valid..].to_vec();
-                            return;
+                            held = data.len() - ok;
+                            out.extend_from_slice(&data[ok..]);
+                            break;
                         }
                         None => {
-                            self.buf.extend_from_slice("\u{FFFD}".as_bytes());
+                            out.extend_from_slice("\u{FFFD}".as_bytes());
                             self.stats.replaced = true;
-                            return;
+                            break;
                         }
                         Some(len) => {
-                            self.buf.extend_from_slice("\u{FFFD}".as_bytes());
+                            out.extend_from_slice("\u{FFFD}".as_bytes());
                             self.stats.replaced = true;
-                            data = &data[valid + len..];
+                            data.drain(..ok + len);
                         }
                     }
                 }
             }
         }
+        // Making room may move the unfinished line (and `from`) to the front.
+        self.make_room(out.len());
+        let from = self.end;
+        self.buf[from..from + out.len()].copy_from_slice(&out);
+        self.end = from + out.len();
+        self.valid = self.fold(from, self.end - held);
+    }
+
+    /// Fold full-width forms in `buf[from..to]`, closing the gap left by
+    /// shorter forms (the bytes after `to` move along); returns where the
+    /// folded bytes end.
+    fn fold(&mut self, from: usize, to: usize) -> usize {
+        let n = fold_fullwidth(&mut self.buf[from..to]);
+        if from + n < to {
+            self.buf.copy_within(to..self.end, from + n);
+            self.end -= to - (from + n);
+        }
+        from + n
     }
 }
 
 /// Fold the full-width forms that values are written with (digits `１３８`,
 /// letters `Ｅ`/`ｘ`, and `＋ － （ ） ： ＝ ． ＠`) and the ideographic space
-/// (U+3000) in `buf[from..]` to ASCII, in place. One character stays one
-/// character, so line and column numbers are unchanged. Full-width
-/// punctuation that could split fields (`，` `；` `｜`) is left alone.
-pub fn fold_fullwidth(buf: &mut Vec<u8>, from: usize) {
-    let Some(first) = memchr::memchr2(0xEF, 0xE3, &buf[from..]) else {
-        return;
+/// (U+3000) in `buf` to ASCII, in place; returns the new length (the folded
+/// text is `buf[..len]`). One character stays one character, so line and
+/// column numbers are unchanged. Full-width punctuation that could split
+/// fields (`，` `；` `｜`) is left alone.
+pub fn fold_fullwidth(buf: &mut [u8]) -> usize {
+    let Some(first) = memchr::memchr2(0xEF, 0xE3, buf) else {
+        return buf.len();
     };
-    let (mut r, mut w) = (from + first, from + first);
+    let (mut r, mut w) = (first, first);
     loop {
         match fold_at(&buf[r..]) {
             Some(a) => {
@@ -291,7 +369,7 @@ pub fn fold_fullwidth(buf: &mut Vec<u8>, from: usize) {
             break;
         }
     }
-    buf.truncate(w);
+    w
 }
 
 /// The ASCII form of the full-width character starting `b`, if folded.
@@ -409,10 +487,13 @@ mod tests {
         let mut b = "手机：１３８－１２３４－５６７８　Ｘｘ＋（）＠"
             .as_bytes()
             .to_vec();
-        fold_fullwidth(&mut b, 0);
-        assert_eq!(String::from_utf8(b).unwrap(), "手机:138-1234-5678 Xx+()@");
+        let n = fold_fullwidth(&mut b);
+        assert_eq!(
+            std::str::from_utf8(&b[..n]),
+            Ok("手机:138-1234-5678 Xx+()@")
+        );
         let mut plain = "身份证号码".as_bytes().to_vec();
-        fold_fullwidth(&mut plain, 0);
+        assert_eq!(fold_fullwidth(&mut plain), plain.len());
         assert_eq!(plain, "身份证号码".as_bytes());
     }
 
@@ -435,6 +516,62 @@ mod tests {
             .unwrap();
             assert_eq!(out, ["号\u{FFFD}码"], "chunk {chunk}");
             assert!(stats.replaced);
+        }
+    }
+
+    /// Lines of `data` read whole: decoded with replacements, folded, split.
+    fn lines_read_whole(data: &[u8]) -> Vec<String> {
+        let mut text = String::from_utf8_lossy(data).into_owned().into_bytes();
+        let n = fold_fullwidth(&mut text);
+        let text = String::from_utf8(text[..n].to_vec()).unwrap();
+        let mut lines: Vec<String> = text
+            .split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+            .collect();
+        if text.is_empty() || text.ends_with('\n') {
+            lines.pop();
+        }
+        lines
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn chunked_reading_equals_reading_whole(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                &b"a"[..], b"13", b"\n", b"\r\n", "号".as_bytes(), "１".as_bytes(),
+                "　".as_bytes(), "，".as_bytes(), b"\xFF", b"\xE5\x8F", b"\xEF\xBC", b"\xC0",
+            ]), 0..80),
+            chunk in 1usize..40,
+            head_len in 0usize..20,
+        ) {
+            let data: Vec<u8> = pieces.concat();
+            let head_len = head_len.min(data.len());
+            let head = data[..head_len].to_vec();
+            let complete = head_len == data.len();
+            let mut out = Vec::new();
+            let stats = TextReader::new(
+                &data[head_len..],
+                head,
+                head_len as u64,
+                complete,
+                Some(encoding_rs::UTF_8),
+                chunk,
+            )
+            .for_each_segment(|s| out.push(String::from_utf8(s.text.to_vec()).unwrap()))
+            .unwrap();
+            proptest::prop_assert_eq!(out, lines_read_whole(&data));
+            proptest::prop_assert_eq!(stats.bytes, data.len() as u64);
+            proptest::prop_assert_eq!(stats.replaced, std::str::from_utf8(&data).is_err());
+        }
+
+        #[test]
+        fn gb18030_chunked_equals_whole(text in "[a1号码，１\n]{0,60}", chunk in 1usize..20) {
+            let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+            let mut out = Vec::new();
+            TextReader::new(&bytes[..], Vec::new(), 0, false, Some(encoding_rs::GB18030), chunk)
+                .for_each_segment(|s| out.push(String::from_utf8(s.text.to_vec()).unwrap()))
+                .unwrap();
+            proptest::prop_assert_eq!(out, lines_read_whole(text.as_bytes()));
         }
     }
 
