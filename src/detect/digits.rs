@@ -28,6 +28,7 @@ impl<'a> Digits<'a> {
     }
 
     /// Bit `j` set when byte `64 * block + j` is an ASCII digit.
+    #[inline]
     fn mask_of(&mut self, block: usize) -> u64 {
         if block != self.block {
             let from = block * 64;
@@ -46,31 +47,36 @@ impl<'a> Digits<'a> {
         self.mask
     }
 
-    /// Offset of the first digit at or after `from`.
-    pub fn next(&mut self, mut from: usize) -> Option<usize> {
-        while from < self.text.len() {
-            let block = from / 64;
-            let m = self.mask_of(block) & (!0u64 << (from % 64));
-            if m != 0 {
-                return Some(block * 64 + m.trailing_zeros() as usize);
-            }
-            from = (block + 1) * 64;
+    /// The first digit run starting at or after `from`: `(start, end)`.
+    #[inline]
+    pub fn run_from(&mut self, from: usize) -> Option<(usize, usize)> {
+        let n = self.text.len();
+        if from >= n {
+            return None;
         }
-        None
-    }
-
-    /// Offset just past the digit run that `from` is in (`from` if the byte
-    /// there is not a digit).
-    pub fn run_end(&mut self, mut from: usize) -> usize {
-        while from < self.text.len() {
-            let block = from / 64;
-            let m = !self.mask_of(block) & (!0u64 << (from % 64));
-            if m != 0 {
-                return (block * 64 + m.trailing_zeros() as usize).min(self.text.len());
+        let mut block = from / 64;
+        let mut m = self.mask_of(block) & (!0u64 << (from % 64));
+        while m == 0 {
+            block += 1;
+            if block * 64 >= n {
+                return None;
             }
-            from = (block + 1) * 64;
+            m = self.mask_of(block);
         }
-        self.text.len()
+        let start = block * 64 + m.trailing_zeros() as usize;
+        // The run ends at the first non-digit after its start.
+        let mut end_bits = !self.mask & (!0u64 << (start % 64));
+        while end_bits == 0 {
+            block += 1;
+            if block * 64 >= n {
+                return Some((start, n));
+            }
+            end_bits = !self.mask_of(block);
+        }
+        Some((
+            start,
+            (block * 64 + end_bits.trailing_zeros() as usize).min(n),
+        ))
     }
 }
 
@@ -97,29 +103,22 @@ fn block_mask(block: &[u8; 64]) -> u64 {
 mod tests {
     use super::*;
 
-    /// (next digit, run end) from every offset, by a plain byte loop.
-    fn by_bytes(t: &[u8], from: usize) -> (Option<usize>, usize) {
-        let next = t[from..]
-            .iter()
-            .position(u8::is_ascii_digit)
-            .map(|k| from + k);
-        let end = from + t[from..].iter().take_while(|b| b.is_ascii_digit()).count();
-        (next, end)
+    /// The first digit run at or after `from`, by a plain byte loop.
+    fn by_bytes(t: &[u8], from: usize) -> Option<(usize, usize)> {
+        let start = from + t[from..].iter().position(u8::is_ascii_digit)?;
+        let end = start + t[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+        Some((start, end))
     }
 
     fn check(t: &[u8]) {
         let mut d = Digits::new(t);
         for from in 0..=t.len() {
-            assert_eq!(
-                (d.next(from), d.run_end(from)),
-                by_bytes(t, from),
-                "{t:?} from {from}"
-            );
+            assert_eq!(d.run_from(from), by_bytes(t, from), "{t:?} from {from}");
         }
         // Going backwards recomputes blocks.
         let mut d = Digits::new(t);
         for from in (0..=t.len()).rev() {
-            assert_eq!((d.next(from), d.run_end(from)), by_bytes(t, from));
+            assert_eq!(d.run_from(from), by_bytes(t, from));
         }
     }
 

@@ -477,12 +477,9 @@ impl Registry {
         let mut digits = Digits::new(t);
         let mut i = 0;
         while i < n {
-            match digits.next(i) {
-                Some(k) => i = k,
-                None => break,
-            }
-            let s = i;
-            let e = digits.run_end(s);
+            let Some((s, e)) = digits.run_from(i) else {
+                break;
+            };
             let before = out.len();
             if s > 0 && t[s - 1].is_ascii_alphabetic() {
                 self.letter_led(t, s, e, token, out);

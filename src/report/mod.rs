@@ -64,6 +64,7 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -807,12 +808,8 @@ impl<S> ScanReport<S> {
 
     /// Put every list in report order (by path; findings by [`FindingEntry::order`]).
     pub fn sort(&mut self) {
-        // Findings in place (a stable sort would copy half a million
-        // entries) and in parallel; the order key has no ties.
-        use rayon::slice::ParallelSliceMut;
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
-        self.findings
-            .par_sort_unstable_by(|a, b| a.order().cmp(&b.order()));
+        sort_findings(&mut self.findings);
         self.suppressed
             .sort_by(|a, b| a.finding.order().cmp(&b.finding.order()));
         self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
@@ -828,6 +825,54 @@ impl<S> ScanReport<S> {
                 .then(a.path.cmp(&b.path))
         });
         top
+    }
+}
+
+/// Put findings in report order ([`FindingEntry::order`], which has no
+/// ties), in place. The collector, a loaded report and `merge` hold each
+/// file's findings together: then only the files are sorted (by path) and
+/// each file's findings by position, and the entries are moved once. Any
+/// other input gets a full parallel sort.
+fn sort_findings(v: &mut [FindingEntry]) {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    for i in 1..=v.len() {
+        if i == v.len() || !(Arc::ptr_eq(&v[i - 1].path, &v[i].path) || v[i - 1].path == v[i].path)
+        {
+            runs.push(start..i);
+            start = i;
+        }
+    }
+    runs.sort_unstable_by(|a, b| v[a.start].path.cmp(&v[b.start].path));
+    if runs
+        .windows(2)
+        .any(|w| v[w[0].start].path == v[w[1].start].path)
+    {
+        use rayon::slice::ParallelSliceMut;
+        v.par_sort_unstable_by(|a, b| a.order().cmp(&b.order()));
+        return;
+    }
+    for r in &runs {
+        let file = &mut v[r.clone()];
+        if !file.is_sorted_by(|a, b| a.order() <= b.order()) {
+            file.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
+        }
+    }
+    // Where each entry goes; then follow the permutation's cycles.
+    let mut target = vec![0usize; v.len()];
+    let mut at = 0;
+    for r in &runs {
+        for (k, i) in r.clone().enumerate() {
+            target[i] = at + k;
+        }
+        at += r.len();
+    }
+    for i in 0..v.len() {
+        while target[i] != i {
+            let t = target[i];
+            v.swap(i, t);
+            target.swap(i, t);
+        }
     }
 }
 
@@ -880,5 +925,52 @@ impl PrivateFile {
     pub fn persist(self) -> io::Result<()> {
         self.tmp.persist(&self.target).map_err(|e| e.error)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &Arc<str>, line: u64, column: u64, n: u8) -> FindingEntry {
+        FindingEntry {
+            path: path.clone(),
+            line,
+            column,
+            detector: DetectorId::CnMobile,
+            tier: Tier::General,
+            confidence: Confidence::Medium,
+            masked: String::new(),
+            fingerprint: fingerprint::Fingerprint([n; 16]),
+            field: None,
+            value: None,
+            status: None,
+        }
+    }
+
+    proptest::proptest! {
+        /// Grouped by file (the usual case) or not, the result is the
+        /// plain sort's.
+        #[test]
+        fn findings_sort_into_report_order(
+            picks in proptest::collection::vec((0usize..5, 1u64..4, 1u64..3), 0..60),
+            grouped in proptest::bool::ANY,
+        ) {
+            let paths: Vec<Arc<str>> = ["b", "a/x", "a", "c", "b/y"].map(Arc::from).to_vec();
+            let mut v: Vec<FindingEntry> = picks
+                .iter()
+                .enumerate()
+                .map(|(n, &(p, line, col))| entry(&paths[p], line, col, n as u8))
+                .collect();
+            if grouped {
+                // Each file's findings together (files not in path order).
+                v.sort_by_key(|e| paths.iter().position(|p| *p == e.path));
+            }
+            let mut want: Vec<_> = v.iter().map(|e| (e.path.to_string(), e.line, e.column, e.fingerprint)).collect();
+            want.sort();
+            sort_findings(&mut v);
+            let got: Vec<_> = v.iter().map(|e| (e.path.to_string(), e.line, e.column, e.fingerprint)).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 }
