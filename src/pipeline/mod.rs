@@ -148,12 +148,13 @@ impl<'a> Pipeline<'a> {
             complete_head: head.len() < read::HEAD_SIZE,
         };
         let kind = read::sniff_kind(&head, name);
-        if kind == Kind::Text {
-            let sniffed = read::decode::sniff(&head, blob.complete_head);
-            let splittable = sniffed.encoding.is_none_or(|e| e == encoding_rs::UTF_8);
+        if kind == Kind::Text && rayon::current_num_threads() > 1 {
             let size = file.inner.metadata().map(|m| m.len()).unwrap_or(0);
-            if splittable && size > self.opts.split_size && rayon::current_num_threads() > 1 {
-                return self.text_split(file.inner, &head, sniffed, size, &blob, emit);
+            if size > self.opts.split_size {
+                let sniffed = read::decode::sniff(&head, blob.complete_head);
+                if sniffed.encoding.is_none_or(|e| e == encoding_rs::UTF_8) {
+                    return self.text_split(file.inner, &head, sniffed, size, &blob, emit);
+                }
             }
         }
         if kind == Kind::Zip {

@@ -87,6 +87,8 @@ pub struct TextReader<R> {
     start: usize,
     valid: usize,
     end: usize,
+    /// Bytes at the start of the head already known to be valid UTF-8.
+    head_checked: usize,
     stats: ReadStats,
 }
 
@@ -119,12 +121,20 @@ impl<R: Read> TextReader<R> {
             start: 0,
             valid: 0,
             end: 0,
+            head_checked: 0,
             stats: ReadStats {
                 bytes: head_len,
                 replaced: false,
                 newlines: 0,
             },
         }
+    }
+
+    /// Say that the first `n` bytes of the head are valid UTF-8 (the sniffer
+    /// checked them), so they are not validated again.
+    pub fn with_checked_head(mut self, n: usize) -> Self {
+        self.head_checked = n.min(self.head.len());
+        self
     }
 
     /// Call `f` for every line (or window of an over-long line), in order.
@@ -266,17 +276,20 @@ impl<R: Read> TextReader<R> {
             return;
         }
         let from = self.valid;
-        let new = &self.buf[from..self.end];
+        // The head's prefix checked by the sniffer is only folded.
+        let known = std::mem::take(&mut self.head_checked);
+        let new = &self.buf[from + known..self.end];
         // SIMD validation first; std only to locate an error.
-        let good = if simdutf8::basic::from_utf8(new).is_ok() {
-            new.len()
-        } else {
-            match std::str::from_utf8(new) {
-                Ok(_) => new.len(),
-                Err(e) if e.error_len().is_none() && !last => e.valid_up_to(),
-                Err(_) => return self.repair(from, last),
-            }
-        };
+        let good = known
+            + if simdutf8::basic::from_utf8(new).is_ok() {
+                new.len()
+            } else {
+                match std::str::from_utf8(new) {
+                    Ok(_) => new.len(),
+                    Err(e) if e.error_len().is_none() && !last => e.valid_up_to(),
+                    Err(_) => return self.repair(from, last),
+                }
+            };
         self.valid = self.fold(from, from + good);
     }
 
@@ -548,6 +561,11 @@ mod tests {
             let head_len = head_len.min(data.len());
             let head = data[..head_len].to_vec();
             let complete = head_len == data.len();
+            // As the sniffer says: the head's valid prefix, or nothing.
+            let checked = match std::str::from_utf8(&head) {
+                Ok(_) => head.len(),
+                Err(e) => e.valid_up_to() * usize::from(head_len % 2 == 0),
+            };
             let mut out = Vec::new();
             let stats = TextReader::new(
                 &data[head_len..],
@@ -557,6 +575,7 @@ mod tests {
                 Some(encoding_rs::UTF_8),
                 chunk,
             )
+            .with_checked_head(checked)
             .for_each_segment(|s| out.push(String::from_utf8(s.text.to_vec()).unwrap()))
             .unwrap();
             proptest::prop_assert_eq!(out, lines_read_whole(&data));

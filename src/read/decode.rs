@@ -19,6 +19,9 @@ pub struct Sniffed {
     pub encoding: Option<&'static Encoding>,
     /// Length of the byte-order mark to skip.
     pub bom_len: usize,
+    /// Bytes at the start of the head found to be valid UTF-8 while
+    /// sniffing (the reader need not check them again).
+    pub utf8_checked: usize,
 }
 
 /// Bytes of the head checked against legacy encodings.
@@ -37,11 +40,17 @@ pub fn sniff(head: &[u8], complete: bool) -> Sniffed {
         return Sniffed {
             encoding: Some(enc),
             bom_len,
+            utf8_checked: 0,
         };
     }
     let text = |enc| Sniffed {
         encoding: Some(enc),
         bom_len: 0,
+        utf8_checked: 0,
+    };
+    let utf8 = |checked| Sniffed {
+        utf8_checked: checked,
+        ..text(UTF_8)
     };
     let window = &head[..head.len().min(NUL_WINDOW)];
     // Text without NULs (nearly every file) is neither UTF-16 nor binary.
@@ -52,15 +61,16 @@ pub fn sniff(head: &[u8], complete: bool) -> Sniffed {
         return Sniffed {
             encoding: None,
             bom_len: 0,
+            utf8_checked: 0,
         };
     }
     if simdutf8::basic::from_utf8(head).is_ok() {
-        return text(UTF_8);
+        return utf8(head.len());
     }
     match std::str::from_utf8(head) {
-        Ok(_) => return text(UTF_8),
+        Ok(_) => return utf8(head.len()),
         // Cut inside a multi-byte character at the end of the head.
-        Err(e) if e.error_len().is_none() && !complete => return text(UTF_8),
+        Err(e) if e.error_len().is_none() && !complete => return utf8(e.valid_up_to()),
         Err(_) => {}
     }
     // The legacy-encoding checks look at the first 16 KiB: enough to decide,

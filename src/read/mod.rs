@@ -232,6 +232,7 @@ impl<R: Read> Source<R> {
             self.sniffed.encoding,
             chunk,
         )
+        .with_checked_head(self.sniffed.utf8_checked)
     }
 }
 
