@@ -145,9 +145,10 @@ pub fn scan(
         collector = collector.exporting_distinct(fingerprinter.clone());
     }
 
-    // A short queue: an outcome can hold a file's listed findings, so a
-    // long queue in front of a slow report writer would hold many files'.
-    let (tx, rx) = mpsc::sync_channel::<FileOutcome>(4 * pool.current_num_threads().max(2));
+    // A short queue of batches: an outcome can hold a file's listed
+    // findings, so a long queue in front of a slow report writer would hold
+    // many files'.
+    let (tx, rx) = mpsc::sync_channel::<Vec<FileOutcome>>(2 * pool.current_num_threads().max(2));
     std::thread::scope(|s| {
         let (registry, policy, rules) = (&registry, &policy, &rules);
         s.spawn(move || {
@@ -161,18 +162,22 @@ pub fn scan(
             };
             let entries = entries.take_while(|_| !cancel.load(Ordering::Relaxed));
             pool.install(|| {
-                entries.par_bridge().for_each(|entry| {
-                    if cancel.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    // The receiver lives until every worker is done.
-                    process(entry, &pipeline, &mut |outcome| {
-                        let _ = tx.send(outcome);
-                    });
-                });
+                entries.par_bridge().for_each_init(
+                    || Batch::new(&tx),
+                    |batch, entry| {
+                        if cancel.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        // What is done reaches the report before a long file.
+                        if matches!(entry, Entry::File { size, .. } if size >= Batch::LONG_FILE) {
+                            batch.flush();
+                        }
+                        process(entry, &pipeline, &mut |outcome| batch.push(outcome));
+                    },
+                );
             });
         });
-        for outcome in rx {
+        for outcome in rx.into_iter().flatten() {
             let bytes = match &outcome {
                 FileOutcome::Scanned { bytes, .. } => *bytes,
                 _ => 0,
@@ -202,6 +207,56 @@ pub fn scan(
     collector
         .finish(info, &policy, &rules)
         .map_err(ScanError::Output)
+}
+
+/// A worker's outcomes, sent to the collector a batch at a time: one
+/// wake-up of the collector per batch, not per file (a wake-up per small
+/// file cost ~5 % of a scan's time). Whatever is left is sent on drop.
+struct Batch<'a> {
+    tx: &'a mpsc::SyncSender<Vec<FileOutcome>>,
+    outcomes: Vec<FileOutcome>,
+    listed: usize,
+}
+
+impl<'a> Batch<'a> {
+    /// Files a batch holds at most.
+    const FILES: usize = 32;
+    /// Listed findings a batch holds at most (bounds the queue's memory).
+    const LISTED: usize = 4096;
+    /// A file this large is not waited for: the batch is sent first.
+    const LONG_FILE: u64 = 4 << 20;
+
+    fn new(tx: &'a mpsc::SyncSender<Vec<FileOutcome>>) -> Self {
+        Batch {
+            tx,
+            outcomes: Vec::new(),
+            listed: 0,
+        }
+    }
+
+    fn push(&mut self, outcome: FileOutcome) {
+        if let FileOutcome::Scanned { entries, .. } = &outcome {
+            self.listed += entries.len();
+        }
+        self.outcomes.push(outcome);
+        if self.outcomes.len() >= Self::FILES || self.listed >= Self::LISTED {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.outcomes.is_empty() {
+            // The receiver lives until every worker is done.
+            let _ = self.tx.send(std::mem::take(&mut self.outcomes));
+            self.listed = 0;
+        }
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        self.flush();
+    }
 }
 
 fn process(entry: Entry, pipeline: &pipeline::Pipeline<'_>, emit: &mut dyn FnMut(FileOutcome)) {

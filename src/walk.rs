@@ -197,8 +197,11 @@ pub fn entries(
         let excludes = excludes.clone();
         let opts = opts.clone();
         let root_for_filter = root.clone();
+        // In name order: files then reach the collector nearly in report
+        // order, so putting the findings in order moves them only locally.
         WalkDir::new(&root)
             .follow_links(opts.follow)
+            .sort_by_file_name()
             .into_iter()
             .filter_entry(move |e| {
                 if e.depth() == 0 {
