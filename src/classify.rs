@@ -12,10 +12,9 @@
 use crate::detect::{Confidence, DetectorId, Match};
 use crate::patterns::Patterns;
 use serde::{Deserialize, Serialize};
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// Sensitivity tier, lowest first.
@@ -123,18 +122,16 @@ impl Finding {
 pub struct Count {
     /// Findings.
     pub total: u64,
-    /// Hashes of the distinct values. (The set keeps std's randomly keyed
-    /// hasher: with a pass-through hasher, merging one set into another
+    /// Hashes of the distinct values. (Each set hashes with its own random
+    /// seed: with one hash function for all, merging one set into another
     /// walks them in hash order and the probes pile up.)
-    pub distinct: HashSet<u64>,
+    pub distinct: HashSet<u64, foldhash::fast::RandomState>,
 }
 
 /// A stable, unkeyed in-memory hash of a value for distinct counting. It never
 /// leaves the process (reports carry keyed fingerprints instead).
 pub fn value_hash(d: DetectorId, value: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    (d, value).hash(&mut h);
-    h.finish()
+    foldhash::quality::FixedState::default().hash_one((d, value))
 }
 
 /// Everything classified about one file.
