@@ -277,7 +277,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64M")]
     pub max_buffer: u64,
     /// Split UTF-8 and binary files larger than SIZE into parts scanned in parallel.
-    #[arg(long, hide = true, value_name = "SIZE", value_parser = parse_size, default_value = "64M")]
+    #[arg(long, hide = true, value_name = "SIZE", value_parser = parse_size, default_value = "8M")]
     pub split_size: u64,
     /// Bytes read per chunk (for testing chunk boundaries).
     #[arg(long, hide = true, default_value_t = DEFAULT_CHUNK_SIZE as u64, value_parser = clap::value_parser!(u64).range(16..))]
