@@ -394,7 +394,11 @@ impl Registry {
         if out.is_empty() && row_cdr.is_none() {
             return;
         }
-        let hot = self.hotwords.mask(t);
+        // Hotwords only matter for values that no column or key names: found
+        // once, and only if asked for (a table row or `key=value` line never
+        // runs the automaton).
+        let mut hot_mask = None;
+        let mut hot = || *hot_mask.get_or_insert_with(|| self.hotwords.mask(t));
         for m in out.iter_mut() {
             m.field = unit.fields.and_then(|f| field_index(f, m.span.start));
             let (column, column_suspect) = match (m.field, header) {
@@ -416,7 +420,7 @@ impl Registry {
             } else if column_suspect || key_suspect {
                 m.weak = true;
                 Confidence::Low
-            } else if hot & bit != 0 {
+            } else if hot() & bit != 0 {
                 m.confidence.raised()
             } else if m.weak {
                 Confidence::Low
@@ -442,7 +446,7 @@ impl Registry {
             if phones.len() < 2 {
                 return None;
             }
-            let ctx = hot & (DetectorId::CdrRecord.bit() | DetectorId::CnMobile.bit()) != 0;
+            let ctx = hot() & (DetectorId::CdrRecord.bit() | DetectorId::CnMobile.bit()) != 0;
             let conf = if ctx {
                 Confidence::High
             } else {
