@@ -6,6 +6,20 @@ use crate::detect::DetectorId;
 /// Keep the first `head` and last `tail` characters, star the rest. A value
 /// too short to keep both is starred except for its last two characters.
 fn keep(v: &str, head: usize, tail: usize) -> String {
+    if v.is_ascii() {
+        // Nearly every value: one byte a character, no per-char buffer.
+        let n = v.len();
+        let (head, tail) = if n > head + tail {
+            (head, tail)
+        } else {
+            (0, n.min(2) / 2)
+        };
+        let mut out = String::with_capacity(n);
+        out.push_str(&v[..head]);
+        out.extend(std::iter::repeat_n('*', n - head - tail));
+        out.push_str(&v[n - tail..]);
+        return out;
+    }
     let chars: Vec<char> = v.chars().collect();
     let n = chars.len();
     let (head, tail) = if n > head + tail {
@@ -97,5 +111,29 @@ mod tests {
     fn short_values_keep_at_most_one_character() {
         assert_eq!(keep("12", 3, 4), "*2");
         assert_eq!(keep("", 3, 4), "");
+        assert_eq!(keep("号", 3, 4), "*");
+        assert_eq!(keep("号码", 3, 4), "*码");
+    }
+
+    #[test]
+    fn ascii_and_other_values_are_masked_alike() {
+        // By characters: the non-ASCII path is the reference.
+        for (v, head, tail) in [("abcdefghij", 3, 4), ("abc", 1, 1), ("abcdefg", 2, 2)] {
+            let wide: String = v
+                .chars()
+                .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+                .collect();
+            let masked: String = keep(&wide, head, tail)
+                .chars()
+                .map(|c| {
+                    if c == '*' {
+                        c
+                    } else {
+                        char::from_u32(c as u32 - 0xFEE0).unwrap()
+                    }
+                })
+                .collect();
+            assert_eq!(keep(v, head, tail), masked, "{v}");
+        }
     }
 }
