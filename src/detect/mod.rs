@@ -562,7 +562,11 @@ impl Registry {
             out.push(Match {
                 detector,
                 span,
-                value: String::from_utf8_lossy(value).into_owned(),
+                // Digits (and `X`): valid UTF-8, checked on the fast path.
+                value: std::str::from_utf8(value).map_or_else(
+                    |_| String::from_utf8_lossy(value).into_owned(),
+                    str::to_owned,
+                ),
                 confidence,
                 field: None,
                 key: None,
