@@ -203,9 +203,15 @@ fn column(text: &str, origin: &str, col: usize) -> Result<Vec<String>, PatternEr
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut out = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| invalid(origin, format!("row {}: {e}", i + 2)))?;
-        out.push(rec.get(col).unwrap_or_default().trim().to_string());
+    // One record buffer for every row (region codes: thousands of rows at
+    // every start).
+    let mut rec = csv::StringRecord::new();
+    for row in 2.. {
+        match reader.read_record(&mut rec) {
+            Ok(true) => out.push(rec.get(col).unwrap_or_default().trim().to_string()),
+            Ok(false) => break,
+            Err(e) => return Err(invalid(origin, format!("row {row}: {e}"))),
+        }
     }
     Ok(out)
 }

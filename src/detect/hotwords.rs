@@ -22,6 +22,20 @@ impl KeywordSet {
     /// Compile `entries` (keyword, mask). Keywords equal up to ASCII case are
     /// merged, their masks OR-ed. Empty keywords are ignored.
     pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, u32)>) -> Self {
+        Self::build(entries, None)
+    }
+
+    /// As [`KeywordSet::new`], compiled to a full DFA for matching whole
+    /// lines: one table step a byte (the default NFA took ~26 instructions
+    /// a byte on short lines, callgrind), at a few milliseconds of start-up.
+    pub fn for_lines<'a>(entries: impl IntoIterator<Item = (&'a str, u32)>) -> Self {
+        Self::build(entries, Some(AhoCorasickKind::DFA))
+    }
+
+    fn build<'a>(
+        entries: impl IntoIterator<Item = (&'a str, u32)>,
+        kind: Option<AhoCorasickKind>,
+    ) -> Self {
         let mut words: Vec<String> = Vec::new();
         let mut masks: Vec<u32> = Vec::new();
         for (word, mask) in entries {
@@ -54,10 +68,7 @@ impl KeywordSet {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
-                    // A few hundred short keywords: the full DFA is small and
-                    // takes one table step a byte (the default NFA: ~26
-                    // instructions a byte on short lines, callgrind).
-                    .kind(Some(AhoCorasickKind::DFA))
+                    .kind(kind)
                     .build(&words)
                     .expect("keyword lists are small; the automaton always fits"),
             )

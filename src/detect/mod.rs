@@ -291,7 +291,7 @@ impl Registry {
     /// Compile the detectors from loaded pattern data; `today` (`yyyymmdd`)
     /// bounds birth dates.
     pub fn new(p: &Patterns, today: u32) -> Self {
-        let hotwords = KeywordSet::new(
+        let hotwords = KeywordSet::for_lines(
             p.detectors
                 .detector
                 .iter()
