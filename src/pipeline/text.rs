@@ -83,7 +83,14 @@ impl<'a> Pipeline<'a> {
             None => (None, Vec::new()),
         };
         let mut starts = vec![sniffed.bom_len as u64];
-        let mut at = self.opts.split_size;
+        // Parts of `--split-size`, shrinking towards the end of the file (to
+        // an eighth) so that the workers run out of work together.
+        let workers = rayon::current_num_threads().max(1) as u64;
+        let part = |from: u64| {
+            let split = self.opts.split_size;
+            ((size - from) / (2 * workers)).clamp((split / 8).max(1), split)
+        };
+        let mut at = part(0);
         while at < size && !self.cancel.load(Ordering::Relaxed) {
             // No line break near a cut: data without lines (a dump) is not
             // split further.
@@ -93,7 +100,7 @@ impl<'a> Pipeline<'a> {
             if b > *starts.last().unwrap_or(&0) && b < size {
                 starts.push(b);
             }
-            at += self.opts.split_size;
+            at = b.max(at) + part(b.max(at));
         }
         let parts: Vec<(u64, u64)> = starts
             .iter()
@@ -102,6 +109,9 @@ impl<'a> Pipeline<'a> {
             .collect();
         let results: Vec<(Scan, io::Result<read::chunk::ReadStats>)> = parts
             .par_iter()
+            // Every part its own task: rayon's default splits a few parts
+            // into one task, and a worker left with them works alone.
+            .with_max_len(1)
             .enumerate()
             .map(|(i, &(start, end))| {
                 let mut ex = extractor.clone();
