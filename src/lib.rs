@@ -145,10 +145,11 @@ pub fn scan(
         collector = collector.exporting_distinct(fingerprinter.clone());
     }
 
-    // A short queue of batches: an outcome can hold a file's listed
-    // findings, so a long queue in front of a slow report writer would hold
-    // many files'.
-    let (tx, rx) = mpsc::sync_channel::<Vec<FileOutcome>>(2 * pool.current_num_threads().max(2));
+    // A bounded queue of batches (each at most `Batch::LISTED` findings): a
+    // long queue in front of a slow report writer would hold many files'
+    // findings, a very short one makes workers wait whenever the collector
+    // is not scheduled at once (2 cores, 3 busy threads).
+    let (tx, rx) = mpsc::sync_channel::<Vec<FileOutcome>>(8 * pool.current_num_threads().max(2));
     std::thread::scope(|s| {
         let (registry, policy, rules) = (&registry, &policy, &rules);
         s.spawn(move || {
