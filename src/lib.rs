@@ -145,11 +145,10 @@ pub fn scan(
         collector = collector.exporting_distinct(fingerprinter.clone());
     }
 
-    // A bounded queue of batches (each at most `Batch::LISTED` findings): a
-    // long queue in front of a slow report writer would hold many files'
-    // findings, a very short one makes workers wait whenever the collector
-    // is not scheduled at once (2 cores, 3 busy threads).
-    let (tx, rx) = mpsc::sync_channel::<Vec<FileOutcome>>(8 * pool.current_num_threads().max(2));
+    // A short queue of batches (each at most about `Batch::LISTED`
+    // findings): a long queue in front of a slow report writer would hold
+    // many files' findings (tests/report.rs measures NDJSON's peak memory).
+    let (tx, rx) = mpsc::sync_channel::<Vec<FileOutcome>>(2 * pool.current_num_threads().max(2));
     std::thread::scope(|s| {
         let (registry, policy, rules) = (&registry, &policy, &rules);
         s.spawn(move || {

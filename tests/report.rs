@@ -438,8 +438,8 @@ fn ndjson_memory_does_not_grow_with_the_findings_listed() {
         json_large > json_small + 16 * 1024,
         "the JSON report keeps its findings: {json_small} -> {json_large} KiB"
     );
-    // What NDJSON holds is bounded by the outcome queue (4 files a worker),
-    // not by the number of findings.
+    // What NDJSON holds is bounded by the outcome queue (two batches of
+    // outcomes a worker), not by the number of findings.
     assert!(
         nd_large < nd_small + 8 * 1024,
         "NDJSON memory stays flat: {nd_small} -> {nd_large} KiB"
