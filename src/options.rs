@@ -47,7 +47,8 @@ pub struct ScanOptions {
     /// Do not scan binary data raw.
     pub skip_binary: bool,
     /// UTF-8 and binary files larger than this are split at line starts and
-    /// their parts scanned in parallel.
+    /// their parts (at most this size, smaller towards the end) scanned in
+    /// parallel.
     pub split_size: u64,
     /// Suppression files in force (`--ignore-file`, or `.leakscanignore` found).
     pub ignore_files: Vec<PathBuf>,
@@ -104,7 +105,7 @@ impl Default for ScanOptions {
             max_ratio: 200,
             max_buffer: 64 << 20,
             skip_binary: false,
-            split_size: 64 << 20,
+            split_size: 8 << 20,
             ignore_files: Vec::new(),
             show_suppressed: false,
             baseline: None,

@@ -167,8 +167,10 @@ fn files_deleted_or_truncated_during_the_scan_are_accounted_for() {
         dir.create(&format!("big{i}.txt"), &big);
     }
     let big_len = big.len();
-    // A log written to all through the scan: always changes while read.
-    dir.create("growing.log", &line.repeat(1000));
+    // A log written to all through the scan: always changes while read
+    // (large enough that reading it takes many of the writer's intervals,
+    // however fast the scan).
+    dir.create("growing.log", &line.repeat(100_000));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
         let (path, stop, line) = (dir.path().join("growing.log"), stop.clone(), line.clone());
