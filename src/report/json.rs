@@ -6,10 +6,11 @@
 //! parallel in bounded batches and spliced in where the rest of the report
 //! leaves markers.
 
-use super::ScanReport;
+use super::{FindingEntry, ScanReport};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// Findings serialised per parallel batch (bounds the bytes held at once).
 const BATCH: usize = 16_384;
@@ -64,8 +65,13 @@ pub fn write<S: Serialize>(report: &ScanReport<S>, w: &mut dyn Write) -> io::Res
             .ok_or_else(|| io::Error::other("report marker not found"))?;
         w.write_all(&text[..at + key.len() + 4])?;
         match key {
-            "files" => write_array(&report.files, w)?,
-            _ => write_array(&report.findings, w)?,
+            "files" => write_array(&report.files, w, || {
+                |out: &mut Vec<u8>, file: &super::FileEntry| serde_json::to_writer(out, file)
+            })?,
+            _ => write_array(&report.findings, w, || {
+                let mut path = PathCache::default();
+                move |out: &mut Vec<u8>, f: &FindingEntry| write_finding(out, f, &mut path)
+            })?,
         }
         text = &text[at + pattern.len()..];
     }
@@ -73,8 +79,16 @@ pub fn write<S: Serialize>(report: &ScanReport<S>, w: &mut dyn Write) -> io::Res
     writeln!(w)
 }
 
-/// An array of the report's top level, one compact entry a line.
-fn write_array<T: Serialize + Sync>(items: &[T], w: &mut dyn Write) -> io::Result<()> {
+/// An array of the report's top level, one compact entry a line, each
+/// written by a writer from `writer` (one per parallel piece).
+fn write_array<T: Sync, F>(
+    items: &[T],
+    w: &mut dyn Write,
+    writer: impl Fn() -> F + Sync,
+) -> io::Result<()>
+where
+    F: FnMut(&mut Vec<u8>, &T) -> serde_json::Result<()>,
+{
     if items.is_empty() {
         return w.write_all(b"[]");
     }
@@ -85,12 +99,13 @@ fn write_array<T: Serialize + Sync>(items: &[T], w: &mut dyn Write) -> io::Resul
             .enumerate()
             .map(|(p, piece)| {
                 let mut out = Vec::with_capacity(piece.len() * 240);
+                let mut write_item = writer();
                 for (i, item) in piece.iter().enumerate() {
                     if b + p + i > 0 {
                         out.extend_from_slice(b",\n");
                     }
                     out.extend_from_slice(b"    ");
-                    serde_json::to_writer(&mut out, item)?;
+                    write_item(&mut out, item)?;
                 }
                 Ok(out)
             })
@@ -100,6 +115,63 @@ fn write_array<T: Serialize + Sync>(items: &[T], w: &mut dyn Write) -> io::Resul
         }
     }
     w.write_all(b"\n  ]")
+}
+
+/// The last path written, escaped: consecutive findings share their file's.
+#[derive(Default)]
+struct PathCache {
+    path: Option<Arc<str>>,
+    json: Vec<u8>,
+}
+
+/// One finding as compact JSON: byte for byte what `serde_json::to_writer`
+/// writes for a [`FindingEntry`] (a test compares them), without serde's
+/// per-field machinery and with the path escaped once per file. Half a
+/// million findings make the bulk of a large report.
+fn write_finding(
+    out: &mut Vec<u8>,
+    f: &FindingEntry,
+    cache: &mut PathCache,
+) -> serde_json::Result<()> {
+    if !cache.path.as_ref().is_some_and(|p| Arc::ptr_eq(p, &f.path)) {
+        cache.json.clear();
+        serde_json::to_writer(&mut cache.json, &*f.path)?;
+        cache.path = Some(f.path.clone());
+    }
+    let mut number = itoa::Buffer::new();
+    out.extend_from_slice(b"{\"path\":");
+    out.extend_from_slice(&cache.json);
+    out.extend_from_slice(b",\"line\":");
+    out.extend_from_slice(number.format(f.line).as_bytes());
+    out.extend_from_slice(b",\"column\":");
+    out.extend_from_slice(number.format(f.column).as_bytes());
+    // Identifiers and hex digits: nothing to escape.
+    for (key, word) in [
+        (&b",\"detector\":\""[..], f.detector.as_str()),
+        (b"\",\"tier\":\"", f.tier.as_str()),
+        (b"\",\"confidence\":\"", f.confidence.as_str()),
+    ] {
+        out.extend_from_slice(key);
+        out.extend_from_slice(word.as_bytes());
+    }
+    out.extend_from_slice(b"\",\"masked\":");
+    serde_json::to_writer(&mut *out, &f.masked)?;
+    out.extend_from_slice(b",\"fingerprint\":");
+    serde_json::to_writer(&mut *out, &f.fingerprint)?;
+    if let Some(field) = &f.field {
+        out.extend_from_slice(b",\"field\":");
+        serde_json::to_writer(&mut *out, &**field)?;
+    }
+    if let Some(value) = &f.value {
+        out.extend_from_slice(b",\"value\":");
+        serde_json::to_writer(&mut *out, value)?;
+    }
+    if let Some(status) = &f.status {
+        out.extend_from_slice(b",\"status\":");
+        serde_json::to_writer(&mut *out, status)?;
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 #[cfg(test)]
@@ -157,6 +229,27 @@ mod tests {
             errors: Vec::new(),
             suppressed: Vec::new(),
             distinct: Default::default(),
+        }
+    }
+
+    #[test]
+    fn findings_are_written_as_serde_writes_them() {
+        let mut r = report(6);
+        // Every optional field present or absent, strings needing escapes.
+        r.findings[1].path = Arc::from("dir/\"quoted\"\\ 号\u{1}.csv");
+        r.findings[1].value = Some("a\"b\n".into());
+        r.findings[2].status = Some(crate::report::Status::New);
+        r.findings[3].status = Some(crate::report::Status::Known);
+        r.findings[3].detector = DetectorId::CnResidentId;
+        r.findings[3].tier = Tier::Core;
+        r.findings[3].confidence = Confidence::Low;
+        r.findings[4].masked = "z***@例子.com".into();
+        let mut cache = PathCache::default();
+        for f in &r.findings {
+            let mut ours = Vec::new();
+            write_finding(&mut ours, f, &mut cache).unwrap();
+            let theirs = serde_json::to_vec(f).unwrap();
+            assert_eq!(String::from_utf8(ours), String::from_utf8(theirs));
         }
     }
 
