@@ -647,16 +647,18 @@ impl Registry {
         }
         match run.len() {
             18 => {
-                if resident_id::is_valid_id18(run, regions, today)
-                    || resident_id::is_valid_foreigner_id(run, regions, today)
-                {
-                    push(DetectorId::CnResidentId, s..e, run, false, Medium);
-                }
-                // An ID-shaped number (known region, real birth date) whose
-                // check character is wrong is a mistyped ID, not a card.
+                // ID-shaped: known region, real birth date (what
+                // `is_valid_id18` checks before the check character).
                 let id_shaped = regions.contains(&run[..6])
                     && resident_id::parse_digits(&run[6..14])
                         .is_some_and(|d| resident_id::is_birth_date(d, today));
+                let valid_id =
+                    id_shaped && checksum::resident_id_check_char(&run[..17]) == Some(run[17]);
+                if valid_id || resident_id::is_valid_foreigner_id(run, regions, today) {
+                    push(DetectorId::CnResidentId, s..e, run, false, Medium);
+                }
+                // An ID-shaped number whose check character is wrong is a
+                // mistyped ID, not a card.
                 if !id_shaped && self.bins.is_bank_card(run) {
                     push(DetectorId::BankCard, s..e, run, false, Medium);
                 }
