@@ -645,6 +645,11 @@ impl Registry {
                 }
             }
         }
+        // Short runs (dates, times, amounts) that no grouped form took: only
+        // a country code or a landline area code reads on from here.
+        if matches!(run.len(), 2 | 4 | 6) && run != b"86" && run[0] != b'0' {
+            return;
+        }
         match run.len() {
             18 => {
                 // ID-shaped: known region, real birth date (what
