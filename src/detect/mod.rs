@@ -652,11 +652,8 @@ impl Registry {
         }
         match run.len() {
             18 => {
-                // ID-shaped: known region, real birth date (what
-                // `is_valid_id18` checks before the check character).
-                let id_shaped = regions.contains(&run[..6])
-                    && resident_id::parse_digits(&run[6..14])
-                        .is_some_and(|d| resident_id::is_birth_date(d, today));
+                // Shape (region, birth date) once, for the ID and the card rule.
+                let id_shaped = resident_id::is_id_shaped(run, regions, today);
                 let valid_id =
                     id_shaped && checksum::resident_id_check_char(&run[..17]) == Some(run[17]);
                 if valid_id || resident_id::is_valid_foreigner_id(run, regions, today) {

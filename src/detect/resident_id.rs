@@ -59,12 +59,17 @@ pub fn is_birth_date(yyyymmdd: u32, today: u32) -> bool {
     d <= days
 }
 
-/// Validate an 18-character identity number (17 digits + digit or uppercase X).
-pub fn is_valid_id18(id: &[u8], regions: &RegionTable, today: u32) -> bool {
+/// Whether 18 characters are shaped like an identity number: a known
+/// region code and a real birth date (everything but the check character).
+pub fn is_id_shaped(id: &[u8], regions: &RegionTable, today: u32) -> bool {
     id.len() == 18
         && regions.contains(&id[..6])
         && parse_digits(&id[6..14]).is_some_and(|date| is_birth_date(date, today))
-        && resident_id_check_char(&id[..17]) == Some(id[17])
+}
+
+/// Validate an 18-character identity number (17 digits + digit or uppercase X).
+pub fn is_valid_id18(id: &[u8], regions: &RegionTable, today: u32) -> bool {
+    is_id_shaped(id, regions, today) && resident_id_check_char(&id[..17]) == Some(id[17])
 }
 
 /// Validate a legacy 15-digit identity number (region + 19yymmdd + 3 digits).

@@ -6,31 +6,25 @@ use crate::detect::DetectorId;
 /// Keep the first `head` and last `tail` characters, star the rest. A value
 /// too short to keep both is starred except for its last two characters.
 fn keep(v: &str, head: usize, tail: usize) -> String {
-    if v.is_ascii() {
-        // Nearly every value: one byte a character, no per-char buffer.
-        let n = v.len();
-        let (head, tail) = if n > head + tail {
-            (head, tail)
-        } else {
-            (0, n.min(2) / 2)
-        };
+    // ASCII (nearly every value) is masked by byte ranges, anything else by
+    // characters; the rule is the same.
+    let ascii = v.is_ascii();
+    let n = if ascii { v.len() } else { v.chars().count() };
+    let (head, tail) = if n > head + tail {
+        (head, tail)
+    } else {
+        (0, n.min(2) / 2)
+    };
+    if ascii {
         let mut out = String::with_capacity(n);
         out.push_str(&v[..head]);
         out.extend(std::iter::repeat_n('*', n - head - tail));
         out.push_str(&v[n - tail..]);
         return out;
     }
-    let chars: Vec<char> = v.chars().collect();
-    let n = chars.len();
-    let (head, tail) = if n > head + tail {
-        (head, tail)
-    } else {
-        (0, n.min(2) / 2)
-    };
-    chars
-        .iter()
+    v.chars()
         .enumerate()
-        .map(|(i, &c)| if i < head || i >= n - tail { c } else { '*' })
+        .map(|(i, c)| if i < head || i >= n - tail { c } else { '*' })
         .collect()
 }
 
