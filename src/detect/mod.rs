@@ -9,10 +9,10 @@
 //! bytes: digits and separators are ASCII in every decoded text and in raw
 //! binary data alike.
 
+pub mod candidates;
 pub mod cards;
 pub mod cdr;
 pub mod checksum;
-pub mod digits;
 pub mod hotwords;
 pub mod ids;
 pub mod landline;
@@ -21,7 +21,7 @@ pub mod resident_id;
 
 use crate::extract::TextUnit;
 use crate::patterns::Patterns;
-use digits::Digits;
+use candidates::Candidates;
 use hotwords::KeywordSet;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -476,14 +476,22 @@ impl Registry {
     /// validated reading with its context-free confidence. Returns the number
     /// of tokens read.
     fn find_tokens(&self, t: &[u8], out: &mut Vec<Match>) -> u32 {
-        let n = t.len();
+        let mut candidates = Candidates::new(t);
+        self.tokens_of(t, out, |from| candidates.next_from(from))
+    }
+
+    /// [`Registry::find_tokens`] over the digit runs `next_run(from)` gives
+    /// (the first at or after `from`): the runs that can start a reading,
+    /// or in tests every run.
+    fn tokens_of(
+        &self,
+        t: &[u8],
+        out: &mut Vec<Match>,
+        mut next_run: impl FnMut(usize) -> Option<(usize, usize)>,
+    ) -> u32 {
         let mut token = 0u32;
-        let mut digits = Digits::new(t);
         let mut i = 0;
-        while i < n {
-            let Some((s, e)) = digits.run_from(i) else {
-                break;
-            };
+        while let Some((s, e)) = next_run(i) {
             let before = out.len();
             if s > 0 && t[s - 1].is_ascii_alphabetic() {
                 self.letter_led(t, s, e, token, out);
@@ -1019,6 +1027,115 @@ mod tests {
             ),
         ];
         check_vectors(t);
+    }
+
+    /// Valid values in the forms the readings know, for gluing together.
+    const FORMS: [&str; 32] = [
+        "110101199003071233",
+        "110101 19900307 1233",
+        "110101 1990 0307 109x",
+        "11010119900307109X",
+        "460001234567890",
+        "352099001761481",
+        "35-209900-176148-1",
+        "35209900176148",
+        "8986001234567890120",
+        "6222021234567894",
+        "6222 0212 3456 7894",
+        "6222-0212-3456-7894",
+        "622202 1234567894",
+        "91350100M000100Y43",
+        "E12345678",
+        "EA1234567",
+        "H1234567890",
+        "M12345678",
+        "010-62345678",
+        "(010) 6234 5678",
+        "+86 10 6234 5678",
+        "01062345678",
+        "13812345678",
+        "138-1234-5678",
+        "138 1234 5678",
+        "+86 138 1234 5678",
+        "0086-13812345678",
+        "8613812345678",
+        "008613812345678",
+        "0755-88662345",
+        "(0755)88662345",
+        "0086-755-8866-2345",
+    ];
+
+    /// The readings of `t` through `next_run`: (detector, span, value,
+    /// confidence, weak, whether the token is the previous match's).
+    type Reading = (DetectorId, Range<usize>, String, Confidence, bool, bool);
+    fn readings_via(
+        r: &Registry,
+        t: &[u8],
+        next_run: impl FnMut(usize) -> Option<(usize, usize)>,
+    ) -> Vec<Reading> {
+        let mut out = Vec::new();
+        r.tokens_of(t, &mut out, next_run);
+        let same: Vec<bool> = std::iter::once(false)
+            .chain(out.windows(2).map(|w| w[0].token == w[1].token))
+            .collect();
+        out.into_iter()
+            .zip(same)
+            .map(|(m, same)| (m.detector, m.span, m.value, m.confidence, m.weak, same))
+            .collect()
+    }
+
+    /// Every digit run at or after `from`, by a byte loop.
+    fn every_run(t: &[u8], from: usize) -> Option<(usize, usize)> {
+        let s = from + t.get(from..)?.iter().position(u8::is_ascii_digit)?;
+        Some((
+            s,
+            s + t[s..].iter().take_while(|b| b.is_ascii_digit()).count(),
+        ))
+    }
+
+    /// Reading only the candidate runs finds what reading every run finds.
+    fn check_candidates_suffice(r: &Registry, t: &str) {
+        let t = t.as_bytes();
+        let mut c = Candidates::new(t);
+        let fast = readings_via(r, t, |from| c.next_from(from));
+        let slow = readings_via(r, t, |from| every_run(t, from));
+        assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(t));
+    }
+
+    #[test]
+    fn candidate_runs_miss_no_reading() {
+        let r = registry();
+        // A USCC whose second character is a letter.
+        let mut uscc = b"9N350100M000100Y4".to_vec();
+        uscc.push(checksum::uscc_check_char(&uscc).unwrap());
+        let uscc = String::from_utf8(uscc).unwrap();
+        for form in FORMS.into_iter().chain([uscc.as_str()]) {
+            assert!(
+                !readings_via(&r, form.as_bytes(), |f| every_run(form.as_bytes(), f)).is_empty(),
+                "{form}"
+            );
+            for pad in 0..70 {
+                check_candidates_suffice(&r, &format!("{}{form} x", "a.".repeat(pad / 2)));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn candidate_runs_miss_no_reading_in_glued_forms(
+            parts in proptest::collection::vec(
+                (0..FORMS.len(), "[0-9a-zA-Z +()\\-.:=Xx]{0,4}"),
+                0..8,
+            )
+        ) {
+            let t: String = parts.iter().map(|(i, glue)| format!("{}{glue}", FORMS[*i])).collect();
+            check_candidates_suffice(&registry(), &t);
+        }
+
+        #[test]
+        fn candidate_runs_miss_no_reading_in_digit_soup(t in "[0-9 \\-()+EHMXx]{0,120}") {
+            check_candidates_suffice(&registry(), &t);
+        }
     }
 
     #[test]

@@ -1,0 +1,304 @@
+//! Which digit runs of a text can start a reading, found 64 bytes at a time.
+//!
+//! Most digit runs a scan meets (timestamps, amounts, counters, IP
+//! addresses) cannot begin any value the detectors read, and looking at each
+//! of them was the hottest loop of a scan. Here a 64-byte block is turned
+//! into bit masks with SIMD compares (digits, letters, separators and the
+//! few digits that start phone numbers), run lengths and their neighbours
+//! become word arithmetic on those masks, and [`Candidates`] yields only the
+//! runs whose shape could begin a reading. The shape rule is a necessary
+//! condition of the readings in `detect`: a test there compares a scan
+//! through candidates with one through every run.
+
+use wide::u8x16;
+
+/// Bit masks of one 64-byte block: bit `j` describes byte `j`.
+#[derive(Clone, Copy, Default, Debug)]
+struct Classes {
+    digit: u64,
+    alpha: u64,
+    /// `' '` or `'-'`: the separators of grouped numbers.
+    sep: u64,
+    zero: u64,
+    one: u64,
+    eight: u64,
+    /// `')'`, closing an area code: `(010) 6234 5678`.
+    close: u64,
+}
+
+impl Classes {
+    /// The masks of 64 bytes.
+    fn of(block: &[u8; 64]) -> Self {
+        let mut c = Classes::default();
+        let splat = u8x16::splat;
+        for (k, chunk) in block.chunks_exact(16).enumerate() {
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(chunk);
+            let v = u8x16::new(bytes);
+            let bits = |m: u8x16| u64::from(m.to_bitmask()) << (16 * k);
+            // Unsigned `x <= n`, lane by lane.
+            let at_most = |x: u8x16, n: u8| x.min(splat(n)).simd_eq(x);
+            let d = v - splat(b'0');
+            c.digit |= bits(at_most(d, 9));
+            c.alpha |= bits(at_most((v | splat(0x20)) - splat(b'a'), 25));
+            c.sep |= bits(v.simd_eq(splat(b' ')) | v.simd_eq(splat(b'-')));
+            c.zero |= bits(d.simd_eq(splat(0)));
+            c.one |= bits(d.simd_eq(splat(1)));
+            c.eight |= bits(d.simd_eq(splat(8)));
+            c.close |= bits(v.simd_eq(splat(b')')));
+        }
+        c
+    }
+
+    /// The masks of block `block` of `text`; bytes past the end are zeros,
+    /// which belong to no class (the end of the text ends every run).
+    fn of_block(text: &[u8], block: usize) -> Self {
+        let from = block.saturating_mul(64);
+        if from >= text.len() {
+            return Classes::default();
+        }
+        let bytes = &text[from..text.len().min(from + 64)];
+        match bytes.first_chunk::<64>() {
+            Some(full) => Classes::of(full),
+            None => {
+                let mut padded = [0u8; 64];
+                padded[..bytes.len()].copy_from_slice(bytes);
+                Classes::of(&padded)
+            }
+        }
+    }
+}
+
+/// The candidate runs of one text, from left to right.
+pub struct Candidates<'a> {
+    text: &'a [u8],
+    /// The block whose candidates are in `pending`.
+    block: usize,
+    /// Masks of `block` and of the block after it (run lengths and the
+    /// groups after a run look up to 22 bytes ahead).
+    cur: Classes,
+    next: Classes,
+    /// Bit 63 of the digit and letter masks of the block before `block`.
+    carry_digit: u128,
+    carry_alpha: u128,
+    /// Candidate starts of `block` not yet returned.
+    pending: u64,
+}
+
+impl<'a> Candidates<'a> {
+    /// The candidate runs of `text`.
+    pub fn new(text: &'a [u8]) -> Self {
+        let mut c = Candidates {
+            text,
+            block: 0,
+            cur: Classes::of_block(text, 0),
+            next: Classes::of_block(text, 1),
+            carry_digit: 0,
+            carry_alpha: 0,
+            pending: 0,
+        };
+        c.pending = c.starts();
+        c
+    }
+
+    /// Move to the next block; false past the end of the text.
+    fn advance(&mut self) -> bool {
+        self.block += 1;
+        if self.block * 64 >= self.text.len() {
+            return false;
+        }
+        self.carry_digit = u128::from(self.cur.digit >> 63);
+        self.carry_alpha = u128::from(self.cur.alpha >> 63);
+        self.cur = self.next;
+        self.next = Classes::of_block(self.text, self.block + 1);
+        self.pending = self.starts();
+        true
+    }
+
+    /// The next candidate run `(start, end)` that starts at or after `from`.
+    #[inline]
+    pub fn next_from(&mut self, from: usize) -> Option<(usize, usize)> {
+        loop {
+            let base = self.block * 64;
+            if from >= base + 64 {
+                if !self.advance() {
+                    return None;
+                }
+                continue;
+            }
+            if from > base {
+                self.pending &= !0u64 << (from - base);
+            }
+            if self.pending != 0 {
+                let p = self.pending.trailing_zeros() as usize;
+                self.pending &= self.pending - 1;
+                return Some((base + p, self.run_end(p)));
+            }
+            if !self.advance() {
+                return None;
+            }
+        }
+    }
+
+    /// End of the digit run starting at bit `p` of the current block.
+    fn run_end(&self, p: usize) -> usize {
+        let digits = u128::from(self.cur.digit) | u128::from(self.next.digit) << 64;
+        let len = (!(digits >> p)).trailing_zeros() as usize;
+        let end = self.block * 64 + p + len;
+        if p + len < 128 {
+            return end;
+        }
+        // A run longer than the two blocks in view.
+        end + self.text[end..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    }
+
+    /// Candidate run starts of the current block: runs whose length and
+    /// neighbours could begin a reading (see `Registry::readings`). A
+    /// separator or letter right after `k` digits makes the run exactly `k`
+    /// long; the groups after a separator need only be long enough (a
+    /// superset is safe, a missed run is not).
+    fn starts(&self) -> u64 {
+        let wide =
+            |f: fn(&Classes) -> u64| u128::from(f(&self.cur)) | u128::from(f(&self.next)) << 64;
+        let d = wide(|c| c.digit);
+        // `dk`: bit p when bytes p..p+k are all digits.
+        let d2 = d & (d >> 1);
+        if d2 & ((1 << 66) - 1) == 0 {
+            // Every rule needs two digits at a start in this block (or, for
+            // a digit-letter USCC, at two bytes past it).
+            return 0;
+        }
+        let start = d & !((d << 1) | self.carry_digit);
+        let d3 = d2 & (d >> 2);
+        let d4 = d2 & (d2 >> 2);
+        let d6 = d4 & (d2 >> 4);
+        let d8 = d4 & (d4 >> 4);
+        let alpha = wide(|c| c.alpha);
+        let sep = wide(|c| c.sep);
+        let ends_area = sep | wide(|c| c.close);
+        let zero = wide(|c| c.zero);
+        // Eight digits or more: IDs, cards, IMSI/IMEI/ICCID, bare numbers,
+        // a USCC led by digits.
+        let long = d8;
+        // Letters before six digits or more (passports, permits, a USCC led
+        // by letters); one digit, a letter and six digits (a USCC).
+        let lettered = (((alpha << 1) | self.carry_alpha) & d6) | ((alpha >> 1) & (d6 >> 2) & !d2);
+        // Grouped numbers: 2-6 (ID), 4-4-4-4 (card), 6-... (ID, card, IMEI),
+        // 3-4-4 (mobile); `+86 ` of a country code; a `0` area code before
+        // a separator or `)`.
+        let two = d2 & (sep >> 2) & ((d6 >> 3) | wide(|c| c.eight));
+        let three = d3 & ((wide(|c| c.one) & (sep >> 3) & (d4 >> 4)) | (zero & (ends_area >> 3)));
+        let four = d4 & (((sep >> 4) & (d4 >> 5)) | (zero & (ends_area >> 4)));
+        let six = d6 & (sep >> 6) & (d4 >> 7);
+        (start & (long | lettered | two | three | four | six)) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every digit run of `t` at or after `from`, by a plain byte loop.
+    fn runs_by_bytes(t: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while let Some(p) = t[i..].iter().position(u8::is_ascii_digit) {
+            let s = i + p;
+            let e = s + t[s..].iter().take_while(|b| b.is_ascii_digit()).count();
+            out.push((s, e));
+            i = e;
+        }
+        out
+    }
+
+    fn candidates(t: &[u8]) -> Vec<(usize, usize)> {
+        let mut c = Candidates::new(t);
+        let mut out = Vec::new();
+        let mut i = 0;
+        while let Some((s, e)) = c.next_from(i) {
+            out.push((s, e));
+            i = e;
+        }
+        out
+    }
+
+    #[test]
+    fn keeps_runs_that_can_start_a_value() {
+        let kept = |t: &str| {
+            candidates(t.as_bytes())
+                .into_iter()
+                .map(|(s, e)| t[s..e].to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            kept("2024-03-03 20:24:53 DEBUG order=91975318873634965495 amount=2566.60"),
+            ["91975318873634965495"]
+        );
+        assert_eq!(
+            kept("ip=10.157.131.183 took 254 ms; ratio 60%, v2"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            kept("tel 138-1234-5678 or 138 1234"),
+            ["138", "1234", "138"]
+        );
+        assert_eq!(
+            kept("(010) 6234 5678, 0755-88662345"),
+            ["010", "6234", "0755", "88662345"]
+        );
+        assert_eq!(kept("6222 0212 3456 7894"), ["6222", "0212", "3456"]);
+        assert_eq!(kept("110101 19900307 123X"), ["110101", "19900307"]);
+        assert_eq!(
+            kept("E12345678 H1234567890 ab12"),
+            ["12345678", "1234567890"]
+        );
+        assert_eq!(kept("9N350100M000100Y43"), ["9", "350100", "000100"]);
+        assert_eq!(kept("+86 138"), ["86"]);
+    }
+
+    #[test]
+    fn run_ends_past_two_blocks() {
+        let t = format!("{}x{}", "a".repeat(70), "7".repeat(300));
+        assert_eq!(candidates(t.as_bytes()), [(71, 371)]);
+        let t = "5".repeat(129);
+        assert_eq!(candidates(t.as_bytes()), [(0, 129)]);
+    }
+
+    #[test]
+    fn runs_across_block_edges() {
+        // A 4-4-4-4 group and a letter-led passport cut by block edges.
+        for pad in 50..70 {
+            let t = format!("{}6222 0212 3456 7894 E12345678", ".".repeat(pad));
+            let kept: Vec<_> = candidates(t.as_bytes())
+                .into_iter()
+                .map(|(s, e)| &t[s..e])
+                .collect();
+            assert_eq!(kept, ["6222", "0212", "3456", "12345678"], "pad {pad}");
+        }
+        // A run continuing from one block into the next is one run.
+        let t = format!("{}{}", "x".repeat(60), "1".repeat(18));
+        assert_eq!(candidates(t.as_bytes()), [(60, 78)]);
+    }
+
+    proptest::proptest! {
+        /// Candidates are digit runs, whole and in order.
+        #[test]
+        fn candidates_are_whole_runs(t in "[0-9a )(-]{0,300}") {
+            let all = runs_by_bytes(t.as_bytes());
+            for c in candidates(t.as_bytes()) {
+                proptest::prop_assert!(all.contains(&c), "{:?} not a run", c);
+            }
+        }
+
+        #[test]
+        fn no_panic_on_random_bytes(t in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let all = runs_by_bytes(&t);
+            for c in candidates(&t) {
+                proptest::prop_assert!(all.contains(&c));
+            }
+        }
+    }
+}
