@@ -9,8 +9,8 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use leakscan::detect::candidates::Candidates;
 use leakscan::detect::checksum::{luhn_valid, resident_id_check_char};
-use leakscan::detect::digits::Digits;
 use leakscan::detect::Registry;
 use leakscan::extract::TextUnit;
 use leakscan::patterns::Patterns;
@@ -48,15 +48,15 @@ fn scanner(c: &mut Criterion) {
         });
     }
     group.finish();
-    // The digit-run finder alone (the first step of every scan).
-    let mut group = c.benchmark_group("digit_runs");
+    // The candidate-run finder alone (the first step of every scan).
+    let mut group = c.benchmark_group("candidate_runs");
     for (name, text) in lines() {
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(name, |b| {
             b.iter(|| {
                 let (mut runs, mut at) = (0, 0);
-                let mut digits = Digits::new(black_box(text.as_bytes()));
-                while let Some((_, end)) = digits.run_from(at) {
+                let mut candidates = Candidates::new(black_box(text.as_bytes()));
+                while let Some((_, end)) = candidates.next_from(at) {
                     runs += 1;
                     at = end;
                 }
