@@ -24,6 +24,8 @@ struct Classes {
     eight: u64,
     /// `')'`, closing an area code: `(010) 6234 5678`.
     close: u64,
+    /// `'@'`, of an e-mail address.
+    at: u64,
 }
 
 impl Classes {
@@ -46,6 +48,7 @@ impl Classes {
             c.one |= bits(d.simd_eq(splat(1)));
             c.eight |= bits(d.simd_eq(splat(8)));
             c.close |= bits(v.simd_eq(splat(b')')));
+            c.at |= bits(v.simd_eq(splat(b'@')));
         }
         c
     }
@@ -83,6 +86,8 @@ pub struct Candidates<'a> {
     carry_alpha: u128,
     /// Candidate starts of `block` not yet returned.
     pending: u64,
+    /// Whether a block seen so far holds an `@`.
+    saw_at: bool,
 }
 
 impl<'a> Candidates<'a> {
@@ -96,8 +101,10 @@ impl<'a> Candidates<'a> {
             carry_digit: 0,
             carry_alpha: 0,
             pending: 0,
+            saw_at: false,
         };
         c.pending = c.starts();
+        c.saw_at = c.cur.at != 0;
         c
     }
 
@@ -112,7 +119,15 @@ impl<'a> Candidates<'a> {
         self.cur = self.next;
         self.next = Classes::of_block(self.text, self.block + 1);
         self.pending = self.starts();
+        self.saw_at |= self.cur.at != 0;
         true
+    }
+
+    /// Whether the text holds an `@` (an e-mail address may be in it). Known
+    /// once [`Candidates::next_from`] has returned `None`: every block has
+    /// then been classified.
+    pub fn saw_at(&self) -> bool {
+        self.saw_at
     }
 
     /// The next candidate run `(start, end)` that starts at or after `from`.
@@ -257,6 +272,20 @@ mod tests {
         );
         assert_eq!(kept("9N350100M000100Y43"), ["9", "350100", "000100"]);
         assert_eq!(kept("+86 138"), ["86"]);
+    }
+
+    #[test]
+    fn an_at_sign_in_any_block_is_seen() {
+        for at in [0, 5, 63, 64, 100, 127, 128, 200] {
+            let mut t = vec![b'x'; 201];
+            t[at] = b'@';
+            let mut c = Candidates::new(&t);
+            assert_eq!(c.next_from(0), None);
+            assert!(c.saw_at(), "@ at {at}");
+        }
+        let mut c = Candidates::new(b"no at sign 13812345678 here");
+        while c.next_from(30).is_some() {}
+        assert!(!c.saw_at());
     }
 
     #[test]

@@ -370,8 +370,9 @@ impl Registry {
     pub fn scan(&self, unit: &TextUnit<'_>, header: Option<&HeaderProfile>, out: &mut Vec<Match>) {
         out.clear();
         let t = unit.text;
-        let tokens = self.find_tokens(t, out);
-        if memchr::memchr(b'@', t).is_some() {
+        let mut candidates = Candidates::new(t);
+        let tokens = self.tokens_of(t, out, |from| candidates.next_from(from));
+        if candidates.saw_at() {
             let mut found = Vec::new();
             ids::emails(t, &mut found);
             for (i, (s, e, v)) in found.into_iter().enumerate() {
@@ -473,16 +474,10 @@ impl Registry {
     }
 
     /// Walk `t` for number-shaped and letter-led tokens and push every
-    /// validated reading with its context-free confidence. Returns the number
-    /// of tokens read.
-    fn find_tokens(&self, t: &[u8], out: &mut Vec<Match>) -> u32 {
-        let mut candidates = Candidates::new(t);
-        self.tokens_of(t, out, |from| candidates.next_from(from))
-    }
-
-    /// [`Registry::find_tokens`] over the digit runs `next_run(from)` gives
-    /// (the first at or after `from`): the runs that can start a reading,
-    /// or in tests every run.
+    /// validated reading with its context-free confidence; returns the
+    /// number of tokens read. The tokens start at the digit runs
+    /// `next_run(from)` gives (the first at or after `from`): the runs that
+    /// can start a reading, or in tests every run.
     fn tokens_of(
         &self,
         t: &[u8],

@@ -532,6 +532,39 @@ mod tests {
         }
     }
 
+    /// Full-width folding character by character, as the doc comment of
+    /// `fold_fullwidth` states it.
+    fn fold_by_chars(text: &str) -> String {
+        text.chars()
+            .map(|c| match c {
+                '０'..='９'
+                | 'Ａ'..='Ｚ'
+                | 'ａ'..='ｚ'
+                | '＋'
+                | '－'
+                | '（'
+                | '）'
+                | '：'
+                | '＝'
+                | '．'
+                | '＠' => char::from_u32(c as u32 - 0xFEE0).unwrap(),
+                '\u{3000}' => ' ',
+                c => c,
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folding_agrees_with_a_char_map(
+            text in "[0-9a-z１２０９ＡＸｘｚ＋－（）：＝．＠　，。、；｜号码\\u{FF5E}\\u{FFE5}\\u{3001}]{0,80}"
+        ) {
+            let mut b = text.as_bytes().to_vec();
+            let n = fold_fullwidth(&mut b);
+            proptest::prop_assert_eq!(std::str::from_utf8(&b[..n]).unwrap(), fold_by_chars(&text));
+        }
+    }
+
     /// Lines of `data` read whole: decoded with replacements, folded, split.
     fn lines_read_whole(data: &[u8]) -> Vec<String> {
         let mut text = String::from_utf8_lossy(data).into_owned().into_bytes();
