@@ -12,6 +12,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bytes;
 pub mod classify;
 pub mod cli;
 pub mod detect;

@@ -92,6 +92,7 @@ pub struct Candidates<'a> {
 
 impl<'a> Candidates<'a> {
     /// The candidate runs of `text`.
+    #[inline]
     pub fn new(text: &'a [u8]) -> Self {
         let mut c = Candidates {
             text,

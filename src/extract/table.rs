@@ -2,6 +2,7 @@
 //! splitter that returns byte ranges (the `csv` crate yields unescaped field
 //! contents but not their offsets in the line, which findings need).
 
+use crate::bytes::Positions;
 use std::ops::Range;
 
 /// Candidate delimiters, in order of preference on a tie.
@@ -34,7 +35,7 @@ pub fn split_fields(line: &[u8], delimiter: u8, out: &mut Vec<Range<usize>>) {
     out.clear();
     let mut start = 0;
     let mut in_quotes = false;
-    for i in memchr::memchr2_iter(delimiter, b'"', line) {
+    for i in Positions::new(line, delimiter, b'"') {
         if line[i] == b'"' {
             in_quotes = !in_quotes;
         } else if !in_quotes {

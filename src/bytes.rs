@@ -1,0 +1,120 @@
+//! Dense byte search: every position of one or two byte values, found 64
+//! bytes at a time.
+//!
+//! `memchr` is built for needles that are far apart; each call sets up its
+//! vector loop again. Line ends of short lines and the delimiters of a CSV
+//! row come every few dozen bytes, where that setup costs more than the
+//! search. [`Positions`] turns 64 bytes into a bit mask with SIMD compares
+//! once and then yields each match by a bit scan.
+
+use wide::u8x16;
+
+/// Positions of the bytes equal to either needle, in increasing order.
+pub struct Positions<'h> {
+    hay: &'h [u8],
+    needles: [u8; 2],
+    /// Offset of the block whose matches are in `mask`.
+    base: usize,
+    /// Matches of the block at `base` not yet returned.
+    mask: u64,
+}
+
+impl<'h> Positions<'h> {
+    /// Positions in `hay` of bytes equal to `a` or `b` (pass the same byte
+    /// twice for one needle).
+    pub fn new(hay: &'h [u8], a: u8, b: u8) -> Self {
+        let mut p = Positions {
+            hay,
+            needles: [a, b],
+            base: 0,
+            mask: 0,
+        };
+        p.mask = p.block_mask();
+        p
+    }
+
+    /// The match mask of the 64 bytes at `base` (bytes past the end never
+    /// match).
+    fn block_mask(&self) -> u64 {
+        let rest = self.hay.get(self.base..).unwrap_or_default();
+        if let Some(full) = rest.first_chunk::<64>() {
+            return self.mask_of(full);
+        }
+        let mut padded = [0u8; 64];
+        padded[..rest.len()].copy_from_slice(rest);
+        self.mask_of(&padded) & ((1u64 << rest.len()) - 1)
+    }
+
+    /// Bit `j` set when byte `j` of `block` is a needle.
+    #[inline]
+    fn mask_of(&self, block: &[u8; 64]) -> u64 {
+        let (a, b) = (u8x16::splat(self.needles[0]), u8x16::splat(self.needles[1]));
+        let mut mask = 0u64;
+        for (k, chunk) in block.chunks_exact(16).enumerate() {
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(chunk);
+            let v = u8x16::new(bytes);
+            let hits = if self.needles[0] == self.needles[1] {
+                v.simd_eq(a)
+            } else {
+                v.simd_eq(a) | v.simd_eq(b)
+            };
+            mask |= u64::from(hits.to_bitmask()) << (16 * k);
+        }
+        mask
+    }
+}
+
+impl Iterator for Positions<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            self.base += 64;
+            if self.base >= self.hay.len() {
+                return None;
+            }
+            self.mask = self.block_mask();
+        }
+        let at = self.base + self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by_bytes(hay: &[u8], a: u8, b: u8) -> Vec<usize> {
+        (0..hay.len())
+            .filter(|&i| hay[i] == a || hay[i] == b)
+            .collect()
+    }
+
+    #[test]
+    fn finds_every_match_across_blocks() {
+        let hay: Vec<u8> = (0..300u32)
+            .map(|i| if i % 7 == 0 { b',' } else { b'a' })
+            .collect();
+        assert_eq!(
+            Positions::new(&hay, b',', b',').collect::<Vec<_>>(),
+            by_bytes(&hay, b',', b',')
+        );
+        assert_eq!(Positions::new(b"", b'\n', b'\n').count(), 0);
+        // A zero needle does not match the padding past the end.
+        assert_eq!(Positions::new(b"a\0b", 0, 0).collect::<Vec<_>>(), [1]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_with_a_byte_loop(
+            hay in proptest::collection::vec(proptest::sample::select(vec![0u8, b'\n', b',', b'"', b'a', 0xFF]), 0..300),
+            a in proptest::sample::select(vec![0u8, b'\n', b',']),
+            b in proptest::sample::select(vec![b'"', b'\n', 0xFF]),
+        ) {
+            proptest::prop_assert_eq!(Positions::new(&hay, a, b).collect::<Vec<_>>(), by_bytes(&hay, a, b));
+        }
+    }
+}
