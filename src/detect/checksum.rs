@@ -11,15 +11,15 @@ const ID_CHECK_CHARS: &[u8; 11] = b"10X98765432";
 /// The GB 11643 check character (`0`-`9` or `X`) for the first 17 digits of an
 /// identity number, or `None` if the input is not 17 ASCII digits.
 pub fn resident_id_check_char(first17: &[u8]) -> Option<u8> {
-    if first17.len() != 17 || !first17.iter().all(u8::is_ascii_digit) {
-        return None;
+    let digits: &[u8; 17] = first17.try_into().ok()?;
+    // One pass without early exits (fixed length: unrolled by the compiler).
+    let (mut sum, mut all_digits) = (0u32, true);
+    for (&b, w) in digits.iter().zip(ID_WEIGHTS) {
+        let d = b.wrapping_sub(b'0');
+        all_digits &= d < 10;
+        sum += u32::from(d) * w;
     }
-    let sum: u32 = first17
-        .iter()
-        .zip(ID_WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    Some(ID_CHECK_CHARS[(sum % 11) as usize])
+    all_digits.then(|| ID_CHECK_CHARS[(sum % 11) as usize])
 }
 
 /// Whether ASCII digits pass the Luhn check (the last digit is the check digit).

@@ -33,10 +33,17 @@ impl RegionTable {
 
 /// Parse ASCII digits into a number (at most 9 digits).
 pub(crate) fn parse_digits(d: &[u8]) -> Option<u32> {
-    if d.is_empty() || d.len() > 9 || !d.iter().all(u8::is_ascii_digit) {
+    if d.is_empty() || d.len() > 9 {
         return None;
     }
-    Some(d.iter().fold(0, |acc, b| acc * 10 + u32::from(b - b'0')))
+    // One pass without early exits; the value is used only if all are digits.
+    let (mut value, mut all_digits) = (0u32, true);
+    for &b in d {
+        let digit = b.wrapping_sub(b'0');
+        all_digits &= digit < 10;
+        value = value.wrapping_mul(10).wrapping_add(u32::from(digit));
+    }
+    all_digits.then_some(value)
 }
 
 fn is_leap(year: u32) -> bool {
