@@ -80,7 +80,7 @@ pub struct Fingerprint(pub [u8; 16]);
 impl Fingerprint {
     /// The written form, `b3:` and 32 hex digits, without formatting machinery
     /// (a report can write a million of them).
-    fn text(&self) -> [u8; 35] {
+    pub(crate) fn text(&self) -> [u8; 35] {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; 35];
         out[..3].copy_from_slice(b"b3:");

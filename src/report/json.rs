@@ -155,16 +155,17 @@ fn write_finding(
         out.extend_from_slice(word.as_bytes());
     }
     out.extend_from_slice(b"\",\"masked\":");
-    serde_json::to_writer(&mut *out, &f.masked)?;
-    out.extend_from_slice(b",\"fingerprint\":");
-    serde_json::to_writer(&mut *out, &f.fingerprint)?;
+    write_str(out, &f.masked)?;
+    out.extend_from_slice(b",\"fingerprint\":\"");
+    out.extend_from_slice(&f.fingerprint.text());
+    out.push(b'"');
     if let Some(field) = &f.field {
         out.extend_from_slice(b",\"field\":");
-        serde_json::to_writer(&mut *out, &**field)?;
+        write_str(out, field)?;
     }
     if let Some(value) = &f.value {
         out.extend_from_slice(b",\"value\":");
-        serde_json::to_writer(&mut *out, value)?;
+        write_str(out, value)?;
     }
     if let Some(status) = &f.status {
         out.extend_from_slice(b",\"status\":");
@@ -172,6 +173,20 @@ fn write_finding(
     }
     out.push(b'}');
     Ok(())
+}
+
+/// `s` as a JSON string: copied between quotes when nothing in it needs
+/// escaping (the masked values and field names of nearly every finding),
+/// else written by serde_json.
+fn write_str(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
+    // serde_json escapes `"`, `\` and the control characters below 0x20.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return Ok(());
+    }
+    serde_json::to_writer(out, s)
 }
 
 #[cfg(test)]
@@ -250,6 +265,15 @@ mod tests {
             write_finding(&mut ours, f, &mut cache).unwrap();
             let theirs = serde_json::to_vec(f).unwrap();
             assert_eq!(String::from_utf8(ours), String::from_utf8(theirs));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn strings_are_written_as_serde_writes_them(s in "[a-z*@.号\"\\\\\u{0}-\u{1f}\u{7f}\u{2028}]{0,12}") {
+            let mut ours = Vec::new();
+            write_str(&mut ours, &s).unwrap();
+            proptest::prop_assert_eq!(ours, serde_json::to_vec(&s).unwrap());
         }
     }
 
