@@ -12,10 +12,75 @@
 
 use wide::u8x16;
 
-/// Bit masks of one 64-byte block: bit `j` describes byte `j`.
+/// The masks `f` gives for block `block` of `text`, joined over its four
+/// 16-byte pieces: bit `j` for byte `j`. Bytes past the end belong to no
+/// class (the end of the text ends every run). A last, partial block is
+/// read as the 64 bytes that end the text, its masks shifted down (no
+/// copy); only a text shorter than a block is padded.
+#[inline(always)]
+fn block_masks<const N: usize>(
+    text: &[u8],
+    block: usize,
+    f: impl Fn(u8x16) -> [u8x16; N],
+) -> [u64; N] {
+    let from = block.saturating_mul(64);
+    let Some(bytes) = text.get(from..).filter(|b| !b.is_empty()) else {
+        return [0; N];
+    };
+    if let Some(full) = bytes.first_chunk::<64>() {
+        return masks(full, f);
+    }
+    if let Some(tail) = text.last_chunk::<64>() {
+        let shift = 64 - bytes.len();
+        return masks(tail, f).map(|m| m >> shift);
+    }
+    let mut padded = [0u8; 64];
+    padded[..bytes.len()].copy_from_slice(bytes);
+    masks(&padded, f)
+}
+
+/// `f` applied to each 16-byte piece of `block`, its 16-bit results joined.
+#[inline(always)]
+fn masks<const N: usize>(block: &[u8; 64], f: impl Fn(u8x16) -> [u8x16; N]) -> [u64; N] {
+    let mut out = [0u64; N];
+    for (k, chunk) in block.chunks_exact(16).enumerate() {
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(chunk);
+        for (o, m) in out.iter_mut().zip(f(u8x16::new(bytes))) {
+            *o |= u64::from(m.to_bitmask()) << (16 * k);
+        }
+    }
+    out
+}
+
+/// Unsigned `x <= n`, lane by lane.
+#[inline(always)]
+fn at_most(x: u8x16, n: u8) -> u8x16 {
+    x.min(u8x16::splat(n)).simd_eq(x)
+}
+
+/// The masks every block needs: bit `j` describes byte `j`.
 #[derive(Clone, Copy, Default, Debug)]
-struct Classes {
+struct Digits {
     digit: u64,
+    /// `'@'`, of an e-mail address.
+    at: u64,
+}
+
+impl Digits {
+    fn of(text: &[u8], block: usize) -> Self {
+        let splat = u8x16::splat;
+        let [digit, at] = block_masks(text, block, |v| {
+            [at_most(v - splat(b'0'), 9), v.simd_eq(splat(b'@'))]
+        });
+        Digits { digit, at }
+    }
+}
+
+/// The masks only blocks with short digit runs need (what follows or
+/// precedes a run, and its first digit).
+#[derive(Clone, Copy, Default, Debug)]
+struct Rest {
     alpha: u64,
     /// `' '` or `'-'`: the separators of grouped numbers.
     sep: u64,
@@ -24,50 +89,45 @@ struct Classes {
     eight: u64,
     /// `')'`, closing an area code: `(010) 6234 5678`.
     close: u64,
-    /// `'@'`, of an e-mail address.
-    at: u64,
 }
 
-impl Classes {
-    /// The masks of 64 bytes.
-    fn of(block: &[u8; 64]) -> Self {
-        let mut c = Classes::default();
+impl Rest {
+    fn of(text: &[u8], block: usize) -> Self {
         let splat = u8x16::splat;
-        for (k, chunk) in block.chunks_exact(16).enumerate() {
-            let mut bytes = [0u8; 16];
-            bytes.copy_from_slice(chunk);
-            let v = u8x16::new(bytes);
-            let bits = |m: u8x16| u64::from(m.to_bitmask()) << (16 * k);
-            // Unsigned `x <= n`, lane by lane.
-            let at_most = |x: u8x16, n: u8| x.min(splat(n)).simd_eq(x);
+        let [alpha, sep, zero, one, eight, close] = block_masks(text, block, |v| {
             let d = v - splat(b'0');
-            c.digit |= bits(at_most(d, 9));
-            c.alpha |= bits(at_most((v | splat(0x20)) - splat(b'a'), 25));
-            c.sep |= bits(v.simd_eq(splat(b' ')) | v.simd_eq(splat(b'-')));
-            c.zero |= bits(d.simd_eq(splat(0)));
-            c.one |= bits(d.simd_eq(splat(1)));
-            c.eight |= bits(d.simd_eq(splat(8)));
-            c.close |= bits(v.simd_eq(splat(b')')));
-            c.at |= bits(v.simd_eq(splat(b'@')));
+            [
+                at_most((v | splat(0x20)) - splat(b'a'), 25),
+                v.simd_eq(splat(b' ')) | v.simd_eq(splat(b'-')),
+                d.simd_eq(splat(0)),
+                d.simd_eq(splat(1)),
+                d.simd_eq(splat(8)),
+                v.simd_eq(splat(b')')),
+            ]
+        });
+        Rest {
+            alpha,
+            sep,
+            zero,
+            one,
+            eight,
+            close,
         }
-        c
     }
+}
 
-    /// The masks of block `block` of `text`; bytes past the end are zeros,
-    /// which belong to no class (the end of the text ends every run).
-    fn of_block(text: &[u8], block: usize) -> Self {
-        let from = block.saturating_mul(64);
-        if from >= text.len() {
-            return Classes::default();
-        }
-        let bytes = &text[from..text.len().min(from + 64)];
-        match bytes.first_chunk::<64>() {
-            Some(full) => Classes::of(full),
-            None => {
-                let mut padded = [0u8; 64];
-                padded[..bytes.len()].copy_from_slice(bytes);
-                Classes::of(&padded)
-            }
+/// One block's masks; the rest computed when first needed.
+#[derive(Clone, Copy, Default)]
+struct Block {
+    digits: Digits,
+    rest: Option<Rest>,
+}
+
+impl Block {
+    fn of(text: &[u8], block: usize) -> Self {
+        Block {
+            digits: Digits::of(text, block),
+            rest: None,
         }
     }
 }
@@ -79,11 +139,10 @@ pub struct Candidates<'a> {
     block: usize,
     /// Masks of `block` and of the block after it (run lengths and the
     /// groups after a run look up to 22 bytes ahead).
-    cur: Classes,
-    next: Classes,
-    /// Bit 63 of the digit and letter masks of the block before `block`.
+    cur: Block,
+    next: Block,
+    /// Bit 63 of the digit mask of the block before `block`.
     carry_digit: u128,
-    carry_alpha: u128,
     /// Candidate starts of `block` not yet returned.
     pending: u64,
     /// Whether a block seen so far holds an `@`.
@@ -97,15 +156,14 @@ impl<'a> Candidates<'a> {
         let mut c = Candidates {
             text,
             block: 0,
-            cur: Classes::of_block(text, 0),
-            next: Classes::of_block(text, 1),
+            cur: Block::of(text, 0),
+            next: Block::of(text, 1),
             carry_digit: 0,
-            carry_alpha: 0,
             pending: 0,
             saw_at: false,
         };
         c.pending = c.starts();
-        c.saw_at = c.cur.at != 0;
+        c.saw_at = c.cur.digits.at != 0;
         c
     }
 
@@ -115,12 +173,11 @@ impl<'a> Candidates<'a> {
         if self.block * 64 >= self.text.len() {
             return false;
         }
-        self.carry_digit = u128::from(self.cur.digit >> 63);
-        self.carry_alpha = u128::from(self.cur.alpha >> 63);
+        self.carry_digit = u128::from(self.cur.digits.digit >> 63);
         self.cur = self.next;
-        self.next = Classes::of_block(self.text, self.block + 1);
+        self.next = Block::of(self.text, self.block + 1);
         self.pending = self.starts();
-        self.saw_at |= self.cur.at != 0;
+        self.saw_at |= self.cur.digits.at != 0;
         true
     }
 
@@ -158,7 +215,7 @@ impl<'a> Candidates<'a> {
 
     /// End of the digit run starting at bit `p` of the current block.
     fn run_end(&self, p: usize) -> usize {
-        let digits = u128::from(self.cur.digit) | u128::from(self.next.digit) << 64;
+        let digits = u128::from(self.cur.digits.digit) | u128::from(self.next.digits.digit) << 64;
         let len = (!(digits >> p)).trailing_zeros() as usize;
         let end = self.block * 64 + p + len;
         if p + len < 128 {
@@ -175,33 +232,46 @@ impl<'a> Candidates<'a> {
     /// neighbours could begin a reading (see `Registry::readings`). A
     /// separator or letter right after `k` digits makes the run exactly `k`
     /// long; the groups after a separator need only be long enough (a
-    /// superset is safe, a missed run is not).
-    fn starts(&self) -> u64 {
-        let wide =
-            |f: fn(&Classes) -> u64| u128::from(f(&self.cur)) | u128::from(f(&self.next)) << 64;
-        let d = wide(|c| c.digit);
+    /// superset is safe, a missed run is not). Letters, separators and first
+    /// digits are classified only for blocks where a short run needs them.
+    fn starts(&mut self) -> u64 {
+        let d = u128::from(self.cur.digits.digit) | u128::from(self.next.digits.digit) << 64;
         // `dk`: bit p when bytes p..p+k are all digits.
         let d2 = d & (d >> 1);
-        if d2 & ((1 << 66) - 1) == 0 {
-            // Every rule needs two digits at a start in this block (or, for
-            // a digit-letter USCC, at two bytes past it).
+        let d6 = (d2 & (d2 >> 2)) & (d2 >> 4);
+        // Every rule needs two digits at a start in this block or, for a
+        // digit-letter USCC, six digits two bytes past it.
+        if (d2 | (d6 >> 2)) & ((1 << 64) - 1) == 0 {
             return 0;
         }
         let start = d & !((d << 1) | self.carry_digit);
         let d3 = d2 & (d >> 2);
         let d4 = d2 & (d2 >> 2);
-        let d6 = d4 & (d2 >> 4);
         let d8 = d4 & (d4 >> 4);
+        // Eight digits or more: IDs, cards, IMSI/IMEI/ICCID, bare numbers,
+        // a USCC led by digits.
+        let long = d8;
+        // Only long runs (or none that the other rules could take): no
+        // other masks needed.
+        if (start & !d8 & (d2 | (d6 >> 2))) as u64 == 0 {
+            return (start & long) as u64;
+        }
+        let (text, block) = (self.text, self.block);
+        let cur = *self.cur.rest.get_or_insert_with(|| Rest::of(text, block));
+        let next = *self
+            .next
+            .rest
+            .get_or_insert_with(|| Rest::of(text, block + 1));
+        let wide = |f: fn(&Rest) -> u64| u128::from(f(&cur)) | u128::from(f(&next)) << 64;
         let alpha = wide(|c| c.alpha);
         let sep = wide(|c| c.sep);
         let ends_area = sep | wide(|c| c.close);
         let zero = wide(|c| c.zero);
-        // Eight digits or more: IDs, cards, IMSI/IMEI/ICCID, bare numbers,
-        // a USCC led by digits.
-        let long = d8;
+        let base = self.block * 64;
+        let alpha_before = u128::from(base > 0 && self.text[base - 1].is_ascii_alphabetic());
         // Letters before six digits or more (passports, permits, a USCC led
         // by letters); one digit, a letter and six digits (a USCC).
-        let lettered = (((alpha << 1) | self.carry_alpha) & d6) | ((alpha >> 1) & (d6 >> 2) & !d2);
+        let lettered = (((alpha << 1) | alpha_before) & d6) | ((alpha >> 1) & (d6 >> 2) & !d2);
         // Grouped numbers: 2-6 (ID), 4-4-4-4 (card), 6-... (ID, card, IMEI),
         // 3-4-4 (mobile); `+86 ` of a country code; a `0` area code before
         // a separator or `)`.
