@@ -147,24 +147,34 @@ pub struct Candidates<'a> {
     pending: u64,
     /// Whether a block seen so far holds an `@`.
     saw_at: bool,
+    /// Whether the first blocks are classified.
+    started: bool,
 }
 
 impl<'a> Candidates<'a> {
     /// The candidate runs of `text`.
     #[inline]
     pub fn new(text: &'a [u8]) -> Self {
-        let mut c = Candidates {
+        // Nothing computed yet: built in place, the first call starts.
+        Candidates {
             text,
             block: 0,
-            cur: Block::of(text, 0),
-            next: Block::of(text, 1),
+            cur: Block::default(),
+            next: Block::default(),
             carry_digit: 0,
             pending: 0,
             saw_at: false,
-        };
-        c.pending = c.starts();
-        c.saw_at = c.cur.digits.at != 0;
-        c
+            started: false,
+        }
+    }
+
+    /// Classify the first two blocks.
+    fn start(&mut self) {
+        self.started = true;
+        self.cur = Block::of(self.text, 0);
+        self.next = Block::of(self.text, 1);
+        self.pending = self.starts();
+        self.saw_at = self.cur.digits.at != 0;
     }
 
     /// Move to the next block; false past the end of the text.
@@ -191,6 +201,9 @@ impl<'a> Candidates<'a> {
     /// The next candidate run `(start, end)` that starts at or after `from`.
     #[inline]
     pub fn next_from(&mut self, from: usize) -> Option<(usize, usize)> {
+        if !self.started {
+            self.start();
+        }
         loop {
             let base = self.block * 64;
             if from >= base + 64 {
