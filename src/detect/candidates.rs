@@ -77,41 +77,33 @@ impl Digits {
     }
 }
 
-/// The masks only blocks with short digit runs need (what follows or
-/// precedes a run, and its first digit).
+/// The masks only blocks with short digit runs need: what follows or
+/// precedes a run, and whether it starts with `0` or `8`.
 #[derive(Clone, Copy, Default, Debug)]
 struct Rest {
     alpha: u64,
     /// `' '` or `'-'`: the separators of grouped numbers.
     sep: u64,
     zero: u64,
-    one: u64,
     eight: u64,
-    /// `')'`, closing an area code: `(010) 6234 5678`.
-    close: u64,
 }
 
 impl Rest {
     fn of(text: &[u8], block: usize) -> Self {
         let splat = u8x16::splat;
-        let [alpha, sep, zero, one, eight, close] = block_masks(text, block, |v| {
-            let d = v - splat(b'0');
+        let [alpha, sep, zero, eight] = block_masks(text, block, |v| {
             [
                 at_most((v | splat(0x20)) - splat(b'a'), 25),
                 v.simd_eq(splat(b' ')) | v.simd_eq(splat(b'-')),
-                d.simd_eq(splat(0)),
-                d.simd_eq(splat(1)),
-                d.simd_eq(splat(8)),
-                v.simd_eq(splat(b')')),
+                v.simd_eq(splat(b'0')),
+                v.simd_eq(splat(b'8')),
             ]
         });
         Rest {
             alpha,
             sep,
             zero,
-            one,
             eight,
-            close,
         }
     }
 }
@@ -278,19 +270,18 @@ impl<'a> Candidates<'a> {
         let wide = |f: fn(&Rest) -> u64| u128::from(f(&cur)) | u128::from(f(&next)) << 64;
         let alpha = wide(|c| c.alpha);
         let sep = wide(|c| c.sep);
-        let ends_area = sep | wide(|c| c.close);
         let zero = wide(|c| c.zero);
         let base = self.block * 64;
         let alpha_before = u128::from(base > 0 && self.text[base - 1].is_ascii_alphabetic());
         // Letters before six digits or more (passports, permits, a USCC led
         // by letters); one digit, a letter and six digits (a USCC).
         let lettered = (((alpha << 1) | alpha_before) & d6) | ((alpha >> 1) & (d6 >> 2) & !d2);
-        // Grouped numbers: 2-6 (ID), 4-4-4-4 (card), 6-... (ID, card, IMEI),
-        // 3-4-4 (mobile); `+86 ` of a country code; a `0` area code before
-        // a separator or `)`.
+        // Grouped numbers: 2-6 (ID), 3-4-4 (mobile), 4-4-4-4 (card), 6-...
+        // (ID, card, IMEI); `86 ` of a country code; a run of exactly three
+        // or four digits led by `0` (an area code: `010-`, `(0755)`).
         let two = d2 & (sep >> 2) & ((d6 >> 3) | wide(|c| c.eight));
-        let three = d3 & ((wide(|c| c.one) & (sep >> 3) & (d4 >> 4)) | (zero & (ends_area >> 3)));
-        let four = d4 & (((sep >> 4) & (d4 >> 5)) | (zero & (ends_area >> 4)));
+        let three = d3 & !d4 & (zero | ((sep >> 3) & (d4 >> 4)));
+        let four = d4 & (((sep >> 4) & (d4 >> 5)) | (zero & !(d4 & (d >> 4))));
         let six = d6 & (sep >> 6) & (d4 >> 7);
         (start & (long | lettered | two | three | four | six)) as u64
     }
