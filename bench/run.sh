@@ -79,6 +79,9 @@ for tool in leakscan rg cat; do
   awk -v t="$tool" -v s="${med[$tool]}" -v m="$mib" -v r="${rss[$tool]}" \
     'BEGIN {printf "%-10s %10.3f %10.1f %12.1f\n", t, s, m/s, r/1024}'
 done
+# Every run, in order: the machines are shared, and the spread shows how far
+# a median can be trusted.
+for tool in leakscan rg cat; do printf '%-10s runs (s): %s\n' "$tool" "${secs[$tool]}"; done
 awk -v l="${med[leakscan]}" -v g="${med[rg]}" -v c="${med[cat]}" \
   'BEGIN {printf "leakscan/rg throughput ratio: %.2fx   leakscan/cat: %.2fx\n", g/l, c/l}'
 rg_hits=$(awk -F: '{s+=$NF} END {print s+0}' "$OUT/rg.txt")
