@@ -2,10 +2,11 @@
 //! bytes at a time.
 //!
 //! `memchr` is built for needles that are far apart; each call sets up its
-//! vector loop again. Line ends of short lines and the delimiters of a CSV
-//! row come every few dozen bytes, where that setup costs more than the
-//! search. [`Positions`] turns 64 bytes into a bit mask with SIMD compares
-//! once and then yields each match by a bit scan.
+//! vector loop again. The delimiters of a CSV row come every few bytes,
+//! where that setup costs more than the search. [`Positions`] turns 64
+//! bytes into a bit mask with SIMD compares once and then yields each match
+//! by a bit scan. (Line ends stay with `memchr`: lines are long enough, and
+//! measured, the two were even.)
 
 use wide::u8x16;
 
