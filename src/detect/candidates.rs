@@ -130,7 +130,7 @@ pub struct Candidates<'a> {
     /// The block whose candidates are in `pending`.
     block: usize,
     /// Masks of `block` and of the block after it (run lengths and the
-    /// groups after a run look up to 22 bytes ahead).
+    /// groups after a run look up to eleven bytes ahead).
     cur: Block,
     next: Block,
     /// Bit 63 of the digit mask of the block before `block`.
