@@ -173,6 +173,51 @@ fn report_files_are_owner_only() {
     assert_eq!(r["tool"], "leakscan");
 }
 
+/// `-o` naming a FIFO (or `/dev/null`, `/dev/stdout`): the report is
+/// written into it, and the FIFO stays a FIFO (renaming a finished file over
+/// it would replace it, and as root would replace `/dev/null` for everyone).
+#[test]
+fn reports_to_a_fifo_are_written_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = TestDir::new();
+    for format in ["json", "ndjson"] {
+        let fifo = d.path().join(format!("report.{format}.fifo"));
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        fixture_scan()
+            .args(["-q", "--format", format, "-o"])
+            .arg(&fifo)
+            .assert()
+            .code(1)
+            .stdout("");
+        let kind = std::fs::metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "{format}: the FIFO was replaced");
+        // A reader still waiting for a writer (the scan never opened the
+        // FIFO) gets end-of-file instead of hanging the test.
+        use std::os::unix::fs::OpenOptionsExt;
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo);
+        let text = String::from_utf8(reader.join().unwrap()).unwrap();
+        let first = text.lines().next().unwrap_or_default();
+        let report: serde_json::Value = if format == "json" {
+            serde_json::from_str(&text).unwrap()
+        } else {
+            serde_json::from_str(first).unwrap()
+        };
+        assert!(report.is_object(), "{format}: {first}");
+        assert!(text.contains("cn_resident_id"), "{format}");
+    }
+}
+
 #[test]
 fn fingerprints_are_keyed_and_stable() {
     let fp = |key: &str| {

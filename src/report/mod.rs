@@ -878,7 +878,9 @@ fn sort_findings(v: &mut [FindingEntry]) {
 
 /// Write a report file with owner-only permissions (0600): written to a
 /// private temporary file in the same folder, then renamed into place, so
-/// the file never exists with wider permissions or half-written.
+/// the file never exists with wider permissions or half-written. A path
+/// that names a device, FIFO or socket (`-o /dev/null`, `-o /dev/stdout`, a
+/// pipe to another tool) is written in place instead.
 pub fn write_private_file(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -893,15 +895,28 @@ pub fn write_private_file(
 }
 
 /// A report file being written: a private (0600) temporary file in the
-/// target's folder, renamed into place by [`PrivateFile::persist`].
-pub struct PrivateFile {
-    tmp: tempfile::NamedTempFile,
-    target: std::path::PathBuf,
+/// target's folder, renamed into place by [`PrivateFile::persist`]; or,
+/// when the target exists and is not a regular file, the target itself
+/// (renaming over `/dev/null` would replace the device with a file).
+pub enum PrivateFile {
+    /// A temporary file, renamed to `target` when finished.
+    Temporary {
+        /// The file being written.
+        tmp: tempfile::NamedTempFile,
+        /// Where it goes.
+        target: std::path::PathBuf,
+    },
+    /// A device, FIFO or socket, opened for writing.
+    InPlace(std::fs::File),
 }
 
 impl PrivateFile {
     /// Start writing the report file `path`.
     pub fn create(path: &Path) -> io::Result<Self> {
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = std::fs::OpenOptions::new().write(true).open(path)?;
+            return Ok(PrivateFile::InPlace(file));
+        }
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -910,7 +925,7 @@ impl PrivateFile {
             .prefix(".leakscan-report")
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
             .tempfile_in(dir)?;
-        Ok(PrivateFile {
+        Ok(PrivateFile::Temporary {
             tmp,
             target: path.to_path_buf(),
         })
@@ -918,12 +933,17 @@ impl PrivateFile {
 
     /// The file to write to.
     pub fn file(&mut self) -> &mut std::fs::File {
-        self.tmp.as_file_mut()
+        match self {
+            PrivateFile::Temporary { tmp, .. } => tmp.as_file_mut(),
+            PrivateFile::InPlace(file) => file,
+        }
     }
 
-    /// Move the finished file into place.
+    /// Move the finished file into place (nothing to move for a device).
     pub fn persist(self) -> io::Result<()> {
-        self.tmp.persist(&self.target).map_err(|e| e.error)?;
+        if let PrivateFile::Temporary { tmp, target } = self {
+            tmp.persist(&target).map_err(|e| e.error)?;
+        }
         Ok(())
     }
 }
