@@ -6,7 +6,8 @@
 //! where that setup costs more than the search. [`Positions`] turns 64
 //! bytes into a bit mask with SIMD compares once and then yields each match
 //! by a bit scan. (Line ends stay with `memchr`: lines are long enough, and
-//! measured, the two were even.)
+//! measured, the two were even.) [`block_masks`], the 64-byte classifier
+//! underneath, is shared with the detector's candidate scanner.
 
 use wide::u8x16;
 
@@ -34,36 +35,65 @@ impl<'h> Positions<'h> {
         p
     }
 
-    /// The match mask of the 64 bytes at `base` (bytes past the end never
-    /// match).
+    /// The match mask of the 64 bytes at `base`.
     fn block_mask(&self) -> u64 {
-        let rest = self.hay.get(self.base..).unwrap_or_default();
-        if let Some(full) = rest.first_chunk::<64>() {
-            return self.mask_of(full);
-        }
-        let mut padded = [0u8; 64];
-        padded[..rest.len()].copy_from_slice(rest);
-        self.mask_of(&padded) & ((1u64 << rest.len()) - 1)
-    }
-
-    /// Bit `j` set when byte `j` of `block` is a needle.
-    #[inline]
-    fn mask_of(&self, block: &[u8; 64]) -> u64 {
-        let (a, b) = (u8x16::splat(self.needles[0]), u8x16::splat(self.needles[1]));
-        let mut mask = 0u64;
-        for (k, chunk) in block.chunks_exact(16).enumerate() {
-            let mut bytes = [0u8; 16];
-            bytes.copy_from_slice(chunk);
-            let v = u8x16::new(bytes);
-            let hits = if self.needles[0] == self.needles[1] {
+        let [a, b] = self.needles.map(u8x16::splat);
+        let one = self.needles[0] == self.needles[1];
+        let [mask] = block_masks(self.hay, self.base / 64, |v| {
+            [if one {
                 v.simd_eq(a)
             } else {
                 v.simd_eq(a) | v.simd_eq(b)
-            };
-            mask |= u64::from(hits.to_bitmask()) << (16 * k);
+            }]
+        });
+        // A zero needle would match the padding of a short haystack.
+        match self.hay.len() - self.base {
+            n if n < 64 => mask & ((1u64 << n) - 1),
+            _ => mask,
         }
-        mask
     }
+}
+
+/// The masks `f` gives for 64-byte block `block` of `text`, joined over its
+/// four 16-byte pieces: bit `j` for byte `j`. A last, partial block is read
+/// as the 64 bytes that end the text, its masks shifted down (no copy);
+/// only a text shorter than a block is padded, with zero bytes: an `f`
+/// that can match a zero byte must clear the bits past the end itself
+/// (masking here for every caller cost 2 % of a scan's instructions).
+#[inline(always)]
+pub fn block_masks<const N: usize>(
+    text: &[u8],
+    block: usize,
+    f: impl Fn(u8x16) -> [u8x16; N],
+) -> [u64; N] {
+    let from = block.saturating_mul(64);
+    let Some(bytes) = text.get(from..).filter(|b| !b.is_empty()) else {
+        return [0; N];
+    };
+    if let Some(full) = bytes.first_chunk::<64>() {
+        return masks(full, f);
+    }
+    if let Some(tail) = text.last_chunk::<64>() {
+        let shift = 64 - bytes.len();
+        return masks(tail, f).map(|m| m >> shift);
+    }
+    let mut padded = [0u8; 64];
+    padded[..bytes.len()].copy_from_slice(bytes);
+    masks(&padded, f)
+}
+
+/// `f` applied to each 16-byte piece of `block`, its 16-bit results joined.
+#[inline(always)]
+fn masks<const N: usize>(block: &[u8; 64], f: impl Fn(u8x16) -> [u8x16; N]) -> [u64; N] {
+    let mut out = [0u64; N];
+    for (k, chunk) in block.chunks_exact(16).enumerate() {
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(chunk);
+        for (o, m) in out.iter_mut().zip(f(u8x16::new(bytes))) {
+            *o |= u64::from(m.to_bitmask()) << (16 * k);
+        }
+    }
+    out
 }
 
 impl Iterator for Positions<'_> {

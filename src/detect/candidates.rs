@@ -10,48 +10,8 @@
 //! condition of the readings in `detect`: a test there compares a scan
 //! through candidates with one through every run.
 
+use crate::bytes::block_masks;
 use wide::u8x16;
-
-/// The masks `f` gives for block `block` of `text`, joined over its four
-/// 16-byte pieces: bit `j` for byte `j`. Bytes past the end belong to no
-/// class (the end of the text ends every run). A last, partial block is
-/// read as the 64 bytes that end the text, its masks shifted down (no
-/// copy); only a text shorter than a block is padded.
-#[inline(always)]
-fn block_masks<const N: usize>(
-    text: &[u8],
-    block: usize,
-    f: impl Fn(u8x16) -> [u8x16; N],
-) -> [u64; N] {
-    let from = block.saturating_mul(64);
-    let Some(bytes) = text.get(from..).filter(|b| !b.is_empty()) else {
-        return [0; N];
-    };
-    if let Some(full) = bytes.first_chunk::<64>() {
-        return masks(full, f);
-    }
-    if let Some(tail) = text.last_chunk::<64>() {
-        let shift = 64 - bytes.len();
-        return masks(tail, f).map(|m| m >> shift);
-    }
-    let mut padded = [0u8; 64];
-    padded[..bytes.len()].copy_from_slice(bytes);
-    masks(&padded, f)
-}
-
-/// `f` applied to each 16-byte piece of `block`, its 16-bit results joined.
-#[inline(always)]
-fn masks<const N: usize>(block: &[u8; 64], f: impl Fn(u8x16) -> [u8x16; N]) -> [u64; N] {
-    let mut out = [0u64; N];
-    for (k, chunk) in block.chunks_exact(16).enumerate() {
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(chunk);
-        for (o, m) in out.iter_mut().zip(f(u8x16::new(bytes))) {
-            *o |= u64::from(m.to_bitmask()) << (16 * k);
-        }
-    }
-    out
-}
 
 /// Unsigned `x <= n`, lane by lane.
 #[inline(always)]
@@ -243,7 +203,8 @@ impl<'a> Candidates<'a> {
         let d = u128::from(self.cur.digits.digit) | u128::from(self.next.digits.digit) << 64;
         // `dk`: bit p when bytes p..p+k are all digits.
         let d2 = d & (d >> 1);
-        let d6 = (d2 & (d2 >> 2)) & (d2 >> 4);
+        let d4 = d2 & (d2 >> 2);
+        let d6 = d4 & (d2 >> 4);
         // Every rule needs two digits at a start in this block or, for a
         // digit-letter USCC, six digits two bytes past it.
         if (d2 | (d6 >> 2)) & ((1 << 64) - 1) == 0 {
@@ -251,7 +212,6 @@ impl<'a> Candidates<'a> {
         }
         let start = d & !((d << 1) | self.carry_digit);
         let d3 = d2 & (d >> 2);
-        let d4 = d2 & (d2 >> 2);
         let d8 = d4 & (d4 >> 4);
         // Eight digits or more: IDs, cards, IMSI/IMEI/ICCID, bare numbers,
         // a USCC led by digits.
