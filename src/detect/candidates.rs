@@ -218,15 +218,22 @@ impl<'a> Candidates<'a> {
         let long = d8;
         // Only long runs (or none that the other rules could take): no
         // other masks needed.
-        if (start & !d8 & (d2 | (d6 >> 2))) as u64 == 0 {
+        let short = (start & !d8 & (d2 | (d6 >> 2))) as u64;
+        if short == 0 {
             return (start & long) as u64;
         }
         let (text, block) = (self.text, self.block);
         let cur = *self.cur.rest.get_or_insert_with(|| Rest::of(text, block));
-        let next = *self
-            .next
-            .rest
-            .get_or_insert_with(|| Rest::of(text, block + 1));
+        // The rules below read letters and separators at most six bytes
+        // past a start: the next block's only for starts from bit 58 on.
+        let next = if short >> 58 != 0 {
+            *self
+                .next
+                .rest
+                .get_or_insert_with(|| Rest::of(text, block + 1))
+        } else {
+            Rest::default()
+        };
         let wide = |f: fn(&Rest) -> u64| u128::from(f(&cur)) | u128::from(f(&next)) << 64;
         let alpha = wide(|c| c.alpha);
         let sep = wide(|c| c.sep);
@@ -341,6 +348,13 @@ mod tests {
                 .map(|(s, e)| &t[s..e])
                 .collect();
             assert_eq!(kept, ["6222", "0212", "3456", "12345678"], "pad {pad}");
+            // Short groups whose separator is in the next block.
+            let t = format!("{}138 1234 5678 0755-8866", ".".repeat(pad));
+            let kept: Vec<_> = candidates(t.as_bytes())
+                .into_iter()
+                .map(|(s, e)| &t[s..e])
+                .collect();
+            assert_eq!(kept, ["138", "1234", "5678", "0755"], "pad {pad}");
         }
         // A run continuing from one block into the next is one run.
         let t = format!("{}{}", "x".repeat(60), "1".repeat(18));
