@@ -37,41 +37,51 @@ impl Digits {
     }
 }
 
-/// The masks only blocks with short digit runs need: what follows or
-/// precedes a run, and whether it starts with `0` or `8`.
+/// The masks blocks with short digit runs need: whether a run starts with
+/// `0` or `8`.
+#[derive(Clone, Copy, Default, Debug)]
+struct Leads {
+    zero: u64,
+    eight: u64,
+}
+
+impl Leads {
+    fn of(text: &[u8], block: usize) -> Self {
+        let splat = u8x16::splat;
+        let [zero, eight] = block_masks(text, block, |v| {
+            [v.simd_eq(splat(b'0')), v.simd_eq(splat(b'8'))]
+        });
+        Leads { zero, eight }
+    }
+}
+
+/// The masks only blocks with short runs that may start a grouped or
+/// letter-led value need: what follows or precedes a run.
 #[derive(Clone, Copy, Default, Debug)]
 struct Rest {
     alpha: u64,
     /// `' '` or `'-'`: the separators of grouped numbers.
     sep: u64,
-    zero: u64,
-    eight: u64,
 }
 
 impl Rest {
     fn of(text: &[u8], block: usize) -> Self {
         let splat = u8x16::splat;
-        let [alpha, sep, zero, eight] = block_masks(text, block, |v| {
+        let [alpha, sep] = block_masks(text, block, |v| {
             [
                 at_most((v | splat(0x20)) - splat(b'a'), 25),
                 v.simd_eq(splat(b' ')) | v.simd_eq(splat(b'-')),
-                v.simd_eq(splat(b'0')),
-                v.simd_eq(splat(b'8')),
             ]
         });
-        Rest {
-            alpha,
-            sep,
-            zero,
-            eight,
-        }
+        Rest { alpha, sep }
     }
 }
 
-/// One block's masks; the rest computed when first needed.
+/// One block's masks; leads and the rest computed when first needed.
 #[derive(Clone, Copy, Default)]
 struct Block {
     digits: Digits,
+    leads: Option<Leads>,
     rest: Option<Rest>,
 }
 
@@ -79,6 +89,7 @@ impl Block {
     fn of(text: &[u8], block: usize) -> Self {
         Block {
             digits: Digits::of(text, block),
+            leads: None,
             rest: None,
         }
     }
@@ -223,6 +234,20 @@ impl<'a> Candidates<'a> {
             return (start & long) as u64;
         }
         let (text, block) = (self.text, self.block);
+        // What the rules below need of the digits alone (and of a run's
+        // first digit) drops most short runs (times, amounts, addresses)
+        // before letters and separators are classified.
+        let leads = *self.cur.leads.get_or_insert_with(|| Leads::of(text, block));
+        let (zero, eight) = (u128::from(leads.zero), u128::from(leads.eight));
+        let may = d6
+            | ((d6 >> 2) & !d2)
+            | (d2 & !d3 & ((d6 >> 3) | eight))
+            | (d3 & !d4 & (zero | (d4 >> 4)))
+            | (d4 & !(d >> 4) & ((d4 >> 5) | zero));
+        let short = short & may as u64;
+        if short == 0 {
+            return (start & long) as u64;
+        }
         let cur = *self.cur.rest.get_or_insert_with(|| Rest::of(text, block));
         // The rules below read letters and separators at most six bytes
         // past a start: the next block's only for starts from bit 58 on.
@@ -237,7 +262,6 @@ impl<'a> Candidates<'a> {
         let wide = |f: fn(&Rest) -> u64| u128::from(f(&cur)) | u128::from(f(&next)) << 64;
         let alpha = wide(|c| c.alpha);
         let sep = wide(|c| c.sep);
-        let zero = wide(|c| c.zero);
         let base = self.block * 64;
         let alpha_before = u128::from(base > 0 && self.text[base - 1].is_ascii_alphabetic());
         // Letters before six digits or more (passports, permits, a USCC led
@@ -246,7 +270,7 @@ impl<'a> Candidates<'a> {
         // Grouped numbers: 2-6 (ID), 3-4-4 (mobile), 4-4-4-4 (card), 6-...
         // (ID, card, IMEI); `86 ` of a country code; a run of exactly three
         // or four digits led by `0` (an area code: `010-`, `(0755)`).
-        let two = d2 & (sep >> 2) & ((d6 >> 3) | wide(|c| c.eight));
+        let two = d2 & (sep >> 2) & ((d6 >> 3) | eight);
         let three = d3 & !d4 & (zero | ((sep >> 3) & (d4 >> 4)));
         let four = d4 & (((sep >> 4) & (d4 >> 5)) | (zero & !(d4 & (d >> 4))));
         let six = d6 & (sep >> 6) & (d4 >> 7);
