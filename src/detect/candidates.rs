@@ -239,7 +239,24 @@ impl<'a> Candidates<'a> {
         // before letters and separators are classified.
         let leads = *self.cur.leads.get_or_insert_with(|| Leads::of(text, block));
         let (zero, eight) = (u128::from(leads.zero), u128::from(leads.eight));
-        let may = d6
+        // A run of six or seven digits (longer ones are long) is taken
+        // only before a group or after a letter: looked up byte by byte, as
+        // such runs are few.
+        let base = self.block * 64;
+        let mut bare = (start & d6 & !d8 & !(d4 >> 7)) as u64;
+        let mut lettered_six = 0u64;
+        while bare != 0 {
+            let p = bare.trailing_zeros() as usize;
+            if (base + p)
+                .checked_sub(1)
+                .is_some_and(|b| text[b].is_ascii_alphabetic())
+            {
+                lettered_six |= 1 << p;
+            }
+            bare &= bare - 1;
+        }
+        let may = (d6 & (d4 >> 7))
+            | u128::from(lettered_six)
             | ((d6 >> 2) & !d2)
             | (d2 & !d3 & ((d6 >> 3) | eight))
             | (d3 & !d4 & (zero | (d4 >> 4)))
@@ -262,7 +279,6 @@ impl<'a> Candidates<'a> {
         let wide = |f: fn(&Rest) -> u64| u128::from(f(&cur)) | u128::from(f(&next)) << 64;
         let alpha = wide(|c| c.alpha);
         let sep = wide(|c| c.sep);
-        let base = self.block * 64;
         let alpha_before = u128::from(base > 0 && self.text[base - 1].is_ascii_alphabetic());
         // Letters before six digits or more (passports, permits, a USCC led
         // by letters); one digit, a letter and six digits (a USCC).
