@@ -264,6 +264,9 @@ impl<'a> Pipeline<'a> {
         column: &dyn Fn(&Match) -> u64,
     ) {
         self.registry.scan(unit, header, &mut scan.matches);
+        if scan.matches.is_empty() {
+            return;
+        }
         let opts = self.opts;
         scan.matches.retain(|m| {
             own.is_none_or(|o| o.contains(&m.span.start)) && opts.keeps(m.confidence, m.weak)
