@@ -90,20 +90,20 @@ struct Scan<'r> {
 impl<'a> Pipeline<'a> {
     /// Scan the walked file at `path`, emitting an outcome per blob.
     pub fn scan_path(&self, path: &Path, display: String, emit: &mut dyn FnMut(FileOutcome)) {
-        let file = match read::open_regular(path) {
-            Ok(f) => f,
+        let (file, meta) = match read::open_regular(path) {
+            Ok(opened) => opened,
             Err(ReadError::Special(kind)) => return emit(FileOutcome::Special { display, kind }),
             Err(e) => return emit(failed(display, "io", e.to_string())),
         };
         // A file that changes while it is read (truncated, rewritten,
         // appended to) gets an error on its outcome: findings may be incomplete.
-        let stamp = |f: &File| f.metadata().ok().map(|m| (m.len(), m.modified().ok()));
-        let before = stamp(&file);
+        let stamp = |m: &std::fs::Metadata| (m.len(), m.modified().ok());
+        let before = Some(stamp(&meta));
         let top = display.clone();
         let probe = &file;
         let mut checked = |mut outcome: FileOutcome| {
             if let FileOutcome::Scanned { display, error, .. } = &mut outcome {
-                let after = stamp(probe);
+                let after = probe.metadata().ok().as_ref().map(stamp);
                 if *display == top && error.is_none() && after != before {
                     let size = |s: Option<(u64, _)>| s.map_or(0, |(n, _)| n);
                     *error = Some(format!(
@@ -119,20 +119,19 @@ impl<'a> Pipeline<'a> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        self.scan_file(&file, &name, display, &mut checked);
+        self.scan_file(&file, meta.len(), &name, display, &mut checked);
     }
 
-    /// Scan an opened regular file called `name`.
+    /// Scan an opened regular file called `name`, `size` bytes at open.
     fn scan_file(
         &self,
         file: &File,
+        size: u64,
         name: &str,
         display: String,
         emit: &mut dyn FnMut(FileOutcome),
     ) {
-        // The head is read from the file itself: `File` reads into spare
-        // capacity, a wrapper's reads would zero 64 KiB a file first.
-        let head = match read::read_head(&mut &*file) {
+        let head = match read::read_head(&mut &*file, size) {
             Ok(h) => h,
             Err(e) => return emit(failed(display, "io", e.to_string())),
         };
@@ -148,13 +147,10 @@ impl<'a> Pipeline<'a> {
             complete_head: head.len() < read::HEAD_SIZE,
         };
         let kind = read::sniff_kind(&head, name);
-        if kind == Kind::Text && rayon::current_num_threads() > 1 {
-            let size = file.inner.metadata().map(|m| m.len()).unwrap_or(0);
-            if size > self.opts.split_size {
-                let sniffed = read::decode::sniff(&head, blob.complete_head);
-                if sniffed.encoding.is_none_or(|e| e == encoding_rs::UTF_8) {
-                    return self.text_split(file.inner, &head, sniffed, size, &blob, emit);
-                }
+        if kind == Kind::Text && rayon::current_num_threads() > 1 && size > self.opts.split_size {
+            let sniffed = read::decode::sniff(&head, blob.complete_head);
+            if sniffed.encoding.is_none_or(|e| e == encoding_rs::UTF_8) {
+                return self.text_split(file.inner, &head, sniffed, size, &blob, emit);
             }
         }
         if kind == Kind::Zip {

@@ -121,26 +121,47 @@ fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// Open `path` as a regular file: non-blocking, refused if it is not regular.
-pub fn open_regular(path: &Path) -> Result<File, ReadError> {
+/// Open `path` as a regular file: non-blocking, refused if it is not
+/// regular. Returns its metadata at open too.
+pub fn open_regular(path: &Path) -> Result<(File, std::fs::Metadata), ReadError> {
     let file = File::options()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)?;
-    let ft = file.metadata()?.file_type();
+    let meta = file.metadata()?;
+    let ft = meta.file_type();
     if let Some(kind) = special_kind(&ft) {
         return Err(ReadError::Special(kind));
     }
     if !ft.is_file() {
         return Err(ReadError::Io(io::Error::other("not a regular file")));
     }
-    Ok(file)
+    Ok((file, meta))
 }
 
-/// Read up to [`HEAD_SIZE`] bytes from `r`.
-pub fn read_head(r: &mut impl Read) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(HEAD_SIZE);
-    r.take(HEAD_SIZE as u64).read_to_end(&mut head)?;
+/// Read up to [`HEAD_SIZE`] bytes from `r`, which is expected to hold
+/// `size` bytes: a buffer of that size (plus one byte, to see the end) is
+/// filled by as few reads as the reader allows, and grown if the reader
+/// holds more. (Reading into a growing buffer took four reads for a 32 KiB
+/// file.)
+pub fn read_head(r: &mut impl Read, size: u64) -> io::Result<Vec<u8>> {
+    let mut head = vec![0u8; (size.saturating_add(1)).min(HEAD_SIZE as u64) as usize];
+    let mut filled = 0;
+    loop {
+        if filled == head.len() {
+            if head.len() == HEAD_SIZE {
+                break;
+            }
+            head.resize(HEAD_SIZE, 0);
+        }
+        match r.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(filled);
     Ok(head)
 }
 
@@ -189,8 +210,8 @@ pub struct Source<R> {
 impl Source<File> {
     /// Open `path` (a regular file) and read its head.
     pub fn open(path: &Path) -> Result<Self, ReadError> {
-        let mut file = open_regular(path)?;
-        let head = read_head(&mut file)?;
+        let (mut file, meta) = open_regular(path)?;
+        let head = read_head(&mut file, meta.len())?;
         let complete = head.len() < HEAD_SIZE;
         Ok(Source::new(file, head, complete))
     }
@@ -239,6 +260,44 @@ impl<R: Read> Source<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader that hands out at most `step` bytes a read.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_head_is_read_whatever_the_size_said() {
+        let data: Vec<u8> = (0..HEAD_SIZE as u32 + 5000)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        for len in [
+            0,
+            1,
+            100,
+            32 * 1024,
+            HEAD_SIZE - 1,
+            HEAD_SIZE,
+            HEAD_SIZE + 5000,
+        ] {
+            let want = &data[..len.min(HEAD_SIZE)];
+            // The size at open, then a file that grew or shrank since.
+            for size in [len as u64, 0, len as u64 / 2, len as u64 * 2 + 7] {
+                for step in [1, 7, 4096, usize::MAX] {
+                    let got = read_head(&mut Trickle(&data[..len], step), size).unwrap();
+                    assert_eq!(got.len(), want.len(), "len {len} size {size} step {step}");
+                    assert!(got == want, "len {len} size {size} step {step}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn kinds_from_magic_then_name() {
