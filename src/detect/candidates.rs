@@ -19,79 +19,59 @@ fn at_most(x: u8x16, n: u8) -> u8x16 {
     x.min(u8x16::splat(n)).simd_eq(x)
 }
 
-/// The masks every block needs: bit `j` describes byte `j`.
-#[derive(Clone, Copy, Default, Debug)]
-struct Digits {
-    digit: u64,
-    /// `'@'`, of an e-mail address.
-    at: u64,
+/// Digits and `'@'` (of an e-mail address): every block needs them. (Bit
+/// `j` of a mask describes byte `j` of the block.)
+fn digits_and_at(text: &[u8], block: usize) -> [u64; 2] {
+    let splat = u8x16::splat;
+    block_masks(text, block, |v| {
+        [at_most(v - splat(b'0'), 9), v.simd_eq(splat(b'@'))]
+    })
 }
 
-impl Digits {
-    fn of(text: &[u8], block: usize) -> Self {
-        let splat = u8x16::splat;
-        let [digit, at] = block_masks(text, block, |v| {
-            [at_most(v - splat(b'0'), 9), v.simd_eq(splat(b'@'))]
-        });
-        Digits { digit, at }
-    }
+/// The bytes `0` and `8` (a run's first digit): for blocks with short runs.
+fn zeros_and_eights(text: &[u8], block: usize) -> [u64; 2] {
+    let splat = u8x16::splat;
+    block_masks(text, block, |v| {
+        [v.simd_eq(splat(b'0')), v.simd_eq(splat(b'8'))]
+    })
 }
 
-/// The masks blocks with short digit runs need: whether a run starts with
-/// `0` or `8`.
-#[derive(Clone, Copy, Default, Debug)]
-struct Leads {
-    zero: u64,
-    eight: u64,
+/// Letters and the separators of grouped numbers (`' '`, `'-'`): only for
+/// blocks with short runs that may start a grouped or letter-led value.
+fn letters_and_separators(text: &[u8], block: usize) -> [u64; 2] {
+    let splat = u8x16::splat;
+    block_masks(text, block, |v| {
+        [
+            at_most((v | splat(0x20)) - splat(b'a'), 25),
+            v.simd_eq(splat(b' ')) | v.simd_eq(splat(b'-')),
+        ]
+    })
 }
 
-impl Leads {
-    fn of(text: &[u8], block: usize) -> Self {
-        let splat = u8x16::splat;
-        let [zero, eight] = block_masks(text, block, |v| {
-            [v.simd_eq(splat(b'0')), v.simd_eq(splat(b'8'))]
-        });
-        Leads { zero, eight }
-    }
-}
-
-/// The masks only blocks with short runs that may start a grouped or
-/// letter-led value need: what follows or precedes a run.
-#[derive(Clone, Copy, Default, Debug)]
-struct Rest {
-    alpha: u64,
-    /// `' '` or `'-'`: the separators of grouped numbers.
-    sep: u64,
-}
-
-impl Rest {
-    fn of(text: &[u8], block: usize) -> Self {
-        let splat = u8x16::splat;
-        let [alpha, sep] = block_masks(text, block, |v| {
-            [
-                at_most((v | splat(0x20)) - splat(b'a'), 25),
-                v.simd_eq(splat(b' ')) | v.simd_eq(splat(b'-')),
-            ]
-        });
-        Rest { alpha, sep }
-    }
-}
-
-/// One block's masks; leads and the rest computed when first needed.
+/// One block's masks: `[digit, at]`, and `[zero, eight]` and `[alpha,
+/// sep]` computed when first needed.
 #[derive(Clone, Copy, Default)]
 struct Block {
-    digits: Digits,
-    leads: Option<Leads>,
-    rest: Option<Rest>,
+    digits: [u64; 2],
+    leads: Option<[u64; 2]>,
+    rest: Option<[u64; 2]>,
 }
 
 impl Block {
     fn of(text: &[u8], block: usize) -> Self {
         Block {
-            digits: Digits::of(text, block),
+            digits: digits_and_at(text, block),
             leads: None,
             rest: None,
         }
+    }
+
+    fn digit(&self) -> u64 {
+        self.digits[0]
+    }
+
+    fn at(&self) -> u64 {
+        self.digits[1]
     }
 }
 
@@ -137,7 +117,7 @@ impl<'a> Candidates<'a> {
         self.cur = Block::of(self.text, 0);
         self.next = Block::of(self.text, 1);
         self.pending = self.starts();
-        self.saw_at = self.cur.digits.at != 0;
+        self.saw_at = self.cur.at() != 0;
     }
 
     /// Move to the next block; false past the end of the text.
@@ -146,11 +126,11 @@ impl<'a> Candidates<'a> {
         if self.block * 64 >= self.text.len() {
             return false;
         }
-        self.carry_digit = u128::from(self.cur.digits.digit >> 63);
+        self.carry_digit = u128::from(self.cur.digit() >> 63);
         self.cur = self.next;
         self.next = Block::of(self.text, self.block + 1);
         self.pending = self.starts();
-        self.saw_at |= self.cur.digits.at != 0;
+        self.saw_at |= self.cur.at() != 0;
         true
     }
 
@@ -191,7 +171,7 @@ impl<'a> Candidates<'a> {
 
     /// End of the digit run starting at bit `p` of the current block.
     fn run_end(&self, p: usize) -> usize {
-        let digits = u128::from(self.cur.digits.digit) | u128::from(self.next.digits.digit) << 64;
+        let digits = u128::from(self.cur.digit()) | u128::from(self.next.digit()) << 64;
         let len = (!(digits >> p)).trailing_zeros() as usize;
         let end = self.block * 64 + p + len;
         if p + len < 128 {
@@ -211,7 +191,7 @@ impl<'a> Candidates<'a> {
     /// superset is safe, a missed run is not). Letters, separators and first
     /// digits are classified only for blocks where a short run needs them.
     fn starts(&mut self) -> u64 {
-        let d = u128::from(self.cur.digits.digit) | u128::from(self.next.digits.digit) << 64;
+        let d = u128::from(self.cur.digit()) | u128::from(self.next.digit()) << 64;
         // `dk`: bit p when bytes p..p+k are all digits.
         let d2 = d & (d >> 1);
         let d4 = d2 & (d2 >> 2);
@@ -237,8 +217,11 @@ impl<'a> Candidates<'a> {
         // What the rules below need of the digits alone (and of a run's
         // first digit) drops most short runs (times, amounts, addresses)
         // before letters and separators are classified.
-        let leads = *self.cur.leads.get_or_insert_with(|| Leads::of(text, block));
-        let (zero, eight) = (u128::from(leads.zero), u128::from(leads.eight));
+        let [zero, eight] = *self
+            .cur
+            .leads
+            .get_or_insert_with(|| zeros_and_eights(text, block));
+        let (zero, eight) = (u128::from(zero), u128::from(eight));
         // A run of six or seven digits (longer ones are long) is taken
         // only before a group or after a letter: looked up byte by byte, as
         // such runs are few.
@@ -265,20 +248,22 @@ impl<'a> Candidates<'a> {
         if short == 0 {
             return (start & long) as u64;
         }
-        let cur = *self.cur.rest.get_or_insert_with(|| Rest::of(text, block));
+        let cur = *self
+            .cur
+            .rest
+            .get_or_insert_with(|| letters_and_separators(text, block));
         // The rules below read letters and separators at most six bytes
         // past a start: the next block's only for starts from bit 58 on.
         let next = if short >> 58 != 0 {
             *self
                 .next
                 .rest
-                .get_or_insert_with(|| Rest::of(text, block + 1))
+                .get_or_insert_with(|| letters_and_separators(text, block + 1))
         } else {
-            Rest::default()
+            [0, 0]
         };
-        let wide = |f: fn(&Rest) -> u64| u128::from(f(&cur)) | u128::from(f(&next)) << 64;
-        let alpha = wide(|c| c.alpha);
-        let sep = wide(|c| c.sep);
+        let wide = |i: usize| u128::from(cur[i]) | u128::from(next[i]) << 64;
+        let (alpha, sep) = (wide(0), wide(1));
         let alpha_before = u128::from(base > 0 && self.text[base - 1].is_ascii_alphabetic());
         // Letters before six digits or more (passports, permits, a USCC led
         // by letters); one digit, a letter and six digits (a USCC).
@@ -322,21 +307,23 @@ mod tests {
         out
     }
 
+    /// The candidate runs of `t`, as text.
+    fn kept(t: &str) -> Vec<&str> {
+        candidates(t.as_bytes())
+            .into_iter()
+            .map(|(s, e)| &t[s..e])
+            .collect()
+    }
+
     #[test]
     fn keeps_runs_that_can_start_a_value() {
-        let kept = |t: &str| {
-            candidates(t.as_bytes())
-                .into_iter()
-                .map(|(s, e)| t[s..e].to_string())
-                .collect::<Vec<_>>()
-        };
         assert_eq!(
             kept("2024-03-03 20:24:53 DEBUG order=91975318873634965495 amount=2566.60"),
             ["91975318873634965495"]
         );
         assert_eq!(
             kept("ip=10.157.131.183 took 254 ms; ratio 60%, v2"),
-            Vec::<String>::new()
+            Vec::<&str>::new()
         );
         assert_eq!(
             kept("tel 138-1234-5678 or 138 1234"),
@@ -383,18 +370,10 @@ mod tests {
         // A 4-4-4-4 group and a letter-led passport cut by block edges.
         for pad in 50..70 {
             let t = format!("{}6222 0212 3456 7894 E12345678", ".".repeat(pad));
-            let kept: Vec<_> = candidates(t.as_bytes())
-                .into_iter()
-                .map(|(s, e)| &t[s..e])
-                .collect();
-            assert_eq!(kept, ["6222", "0212", "3456", "12345678"], "pad {pad}");
+            assert_eq!(kept(&t), ["6222", "0212", "3456", "12345678"], "pad {pad}");
             // Short groups whose separator is in the next block.
             let t = format!("{}138 1234 5678 0755-8866", ".".repeat(pad));
-            let kept: Vec<_> = candidates(t.as_bytes())
-                .into_iter()
-                .map(|(s, e)| &t[s..e])
-                .collect();
-            assert_eq!(kept, ["138", "1234", "5678", "0755"], "pad {pad}");
+            assert_eq!(kept(&t), ["138", "1234", "5678", "0755"], "pad {pad}");
         }
         // A run continuing from one block into the next is one run.
         let t = format!("{}{}", "x".repeat(60), "1".repeat(18));
