@@ -3,12 +3,12 @@
 //! and GB 32100 MOD 31 for unified social credit codes. Inputs are ASCII;
 //! nothing here allocates.
 
+use wide::{i16x8, u8x16};
+
 /// Weights of the first 17 digits in GB 11643 (2^(18-i) mod 11).
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 /// Check character for each remainder of the weighted sum modulo 11.
 const ID_CHECK_CHARS: &[u8; 11] = b"10X98765432";
-
-use wide::{i16x8, u8x16};
 
 /// The GB 11643 check character (`0`-`9` or `X`) for the first 17 digits of an
 /// identity number, or `None` if the input is not 17 ASCII digits.
