@@ -852,11 +852,16 @@ fn sort_findings(v: &mut [FindingEntry]) {
         v.par_sort_unstable_by(|a, b| a.order().cmp(&b.order()));
         return;
     }
+    // Within a run the path is the same: compared without it.
+    let place = |e: &FindingEntry| (e.line, e.column, e.detector, e.fingerprint);
     for r in &runs {
         let file = &mut v[r.clone()];
-        if !file.is_sorted_by(|a, b| a.order() <= b.order()) {
-            file.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
+        if !file.is_sorted_by(|a, b| place(a) <= place(b)) {
+            file.sort_unstable_by(|a, b| place(a).cmp(&place(b)));
         }
+    }
+    if runs.is_sorted_by_key(|r| r.start) {
+        return;
     }
     // Where each entry goes; then follow the permutation's cycles.
     let mut target = vec![0usize; v.len()];
