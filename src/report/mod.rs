@@ -857,7 +857,7 @@ fn sort_findings(v: &mut [FindingEntry]) {
     for r in &runs {
         let file = &mut v[r.clone()];
         if !file.is_sorted_by(|a, b| place(a) <= place(b)) {
-            file.sort_unstable_by(|a, b| place(a).cmp(&place(b)));
+            file.sort_unstable_by_key(place);
         }
     }
     if runs.is_sorted_by_key(|r| r.start) {
