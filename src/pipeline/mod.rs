@@ -98,18 +98,17 @@ impl<'a> Pipeline<'a> {
         // A file that changes while it is read (truncated, rewritten,
         // appended to) gets an error on its outcome: findings may be incomplete.
         let stamp = |m: &std::fs::Metadata| (m.len(), m.modified().ok());
-        let before = Some(stamp(&meta));
+        let before = stamp(&meta);
         let top = display.clone();
         let probe = &file;
         let mut checked = |mut outcome: FileOutcome| {
             if let FileOutcome::Scanned { display, error, .. } = &mut outcome {
                 let after = probe.metadata().ok().as_ref().map(stamp);
-                if *display == top && error.is_none() && after != before {
-                    let size = |s: Option<(u64, _)>| s.map_or(0, |(n, _)| n);
+                if *display == top && error.is_none() && after != Some(before) {
                     *error = Some(format!(
                         "the file changed while it was read ({} bytes at open, {} after): findings may be incomplete",
-                        size(before),
-                        size(after)
+                        before.0,
+                        after.map_or(0, |(n, _)| n)
                     ));
                 }
             }
