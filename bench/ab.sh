@@ -44,8 +44,8 @@ binary() {
 
 BIN_A=$(binary "$A")
 BIN_B=$(binary "$B")
-cargo build --release --quiet --example gen
-[ -d "$CORPUS" ] || target/release/examples/gen bench "$CORPUS" "$MIB"
+source bench/corpus.sh
+ensure_corpus "$MIB"
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null 2>&1 || true
 find "$CORPUS" -type f -exec cat {} + > /dev/null  # warm the page cache
 

@@ -20,9 +20,10 @@ CORPUS="bench/corpus-${MIB}"
 OUT="bench/results"
 mkdir -p "$OUT"
 
-cargo build --release --quiet --bin leakscan --example gen
+cargo build --release --quiet --bin leakscan
 LEAKSCAN=target/release/leakscan
-[ -d "$CORPUS" ] || target/release/examples/gen bench "$CORPUS" "$MIB"
+source bench/corpus.sh
+ensure_corpus "$MIB"
 
 if ! command -v rg >/dev/null 2>&1; then
   echo "ripgrep not found; installing it" >&2

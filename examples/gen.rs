@@ -355,6 +355,108 @@ fn many(dir: &Path, count: u64) {
     }
 }
 
+/// A customer export of about `size` bytes: one valid row in 21, the rest
+/// identity numbers with a wrong check digit and 12-digit numbers.
+fn customer_export(rng: &mut Rng, size: u64, buf: &mut String) {
+    buf.push_str("姓名,证件号码,手机号码,地址\n");
+    while (buf.len() as u64) < size {
+        let _ = writeln!(
+            buf,
+            "{},{},{},北京市东城区某街道{}号",
+            name(rng),
+            id18(rng),
+            mobile(rng),
+            rng.below(999)
+        );
+        for _ in 0..20 {
+            let _ = writeln!(
+                buf,
+                "{},{},{},备注{}",
+                name(rng),
+                id_bad_check(rng),
+                rng.digits(12),
+                rng.digits(6)
+            );
+        }
+    }
+}
+
+/// A call-detail export of about `size` bytes: caller, callee (now and then
+/// a service number or a landline), start time, duration and cell id.
+fn cdr_export(rng: &mut Rng, size: u64, buf: &mut String) {
+    buf.push_str("主叫号码,被叫号码,开始时间,通话时长(秒),基站号\n");
+    while (buf.len() as u64) < size {
+        let callee = match rng.below(10) {
+            0 => rng.pick(&["10086", "10010", "95588", "12345"]).to_string(),
+            1 => landline(rng).0,
+            _ => mobile(rng),
+        };
+        let _ = writeln!(
+            buf,
+            "{},{callee},{},{},{}",
+            mobile(rng),
+            timestamp(rng),
+            rng.below(3600),
+            rng.digits(9)
+        );
+    }
+}
+
+/// A prose report of about `size` bytes: Chinese sentences, dates and
+/// amounts, a service number now and then, and about one customer value
+/// in every twenty sentences.
+fn prose_report(rng: &mut Rng, size: u64, buf: &mut String) {
+    const SENTENCES: [&str; 8] = [
+        "本季度营业厅共受理业务办理申请，均按规定核验身份并留存影像资料。",
+        "经抽查，部分台账未按要求脱敏，已责令整改并限期复查。",
+        "客户经理应妥善保管纸质资料，离岗时锁入文件柜，不得随意放置。",
+        "系统日志保留期限为六个月，导出数据须经部门负责人审批。",
+        "对外提供数据前，应完成安全评估并签订保密协议。",
+        "请拨打客服热线10086咨询，或登录网上营业厅查询办理进度。",
+        "培训覆盖全体一线员工，考试合格率达到百分之九十八。",
+        "发现异常访问行为的，应立即上报信息安全管理部门。",
+    ];
+    buf.push_str("客户信息安全自查报告\n\n");
+    while (buf.len() as u64) < size {
+        for _ in 0..4 {
+            match rng.below(20) {
+                0 => {
+                    let _ = write!(
+                        buf,
+                        "核查中发现客户{}的身份证号码{}出现在共享目录中。",
+                        name(rng),
+                        id18(rng)
+                    );
+                }
+                1 => {
+                    let m = mobile(rng);
+                    let _ = write!(
+                        buf,
+                        "联系电话{}-{}-{}已通知本人。",
+                        &m[..3],
+                        &m[3..7],
+                        &m[7..]
+                    );
+                }
+                2 => {
+                    let _ = write!(
+                        buf,
+                        "{}年{}月{}日共处理工单{}件，涉及金额{}.{:02}元。",
+                        2020 + rng.below(5),
+                        1 + rng.below(12),
+                        1 + rng.below(28),
+                        rng.below(5000),
+                        rng.below(100_000),
+                        rng.below(100)
+                    );
+                }
+                _ => buf.push_str(rng.pick::<&str>(&SENTENCES)),
+            }
+        }
+        buf.push('\n');
+    }
+}
+
 fn bench(dir: &Path, mib: u64) {
     let mut rng = Rng(5);
     let total = mib << 20;
@@ -382,38 +484,28 @@ fn bench(dir: &Path, mib: u64) {
     }
     for i in 0..small_count {
         let gbk = i % 10 == 0;
+        // Of six files: two customer exports, one call-detail export, one
+        // prose report and two logs; every tenth file GBK.
+        let (stem, ext) = match i % 6 {
+            0 | 3 => ("report", "csv"),
+            1 => ("cdr", "csv"),
+            2 => ("notes", "txt"),
+            _ => ("report", "txt"),
+        };
         let rel = format!(
-            "share/dept{:02}/{}report_{i:06}.{}",
+            "share/dept{:02}/{}{stem}_{i:06}.{ext}",
             i % 37,
             if gbk { "gbk_" } else { "" },
-            if i % 3 == 0 { "csv" } else { "txt" }
         );
         let mut buf = String::new();
-        if rel.ends_with(".csv") {
-            buf.push_str("姓名,证件号码,手机号码,地址\n");
-            while (buf.len() as u64) < small_size {
-                let _ = writeln!(
-                    buf,
-                    "{},{},{},北京市东城区某街道{}号",
-                    name(&mut rng),
-                    id18(&mut rng),
-                    mobile(&mut rng),
-                    rng.below(999)
-                );
-                for _ in 0..20 {
-                    let _ = writeln!(
-                        buf,
-                        "{},{},{},备注{}",
-                        name(&mut rng),
-                        id_bad_check(&mut rng),
-                        rng.digits(12),
-                        rng.digits(6)
-                    );
+        match (stem, ext) {
+            ("report", "csv") => customer_export(&mut rng, small_size, &mut buf),
+            ("cdr", _) => cdr_export(&mut rng, small_size, &mut buf),
+            ("notes", _) => prose_report(&mut rng, small_size, &mut buf),
+            _ => {
+                while (buf.len() as u64) < small_size {
+                    bench_line(&mut rng, &mut buf);
                 }
-            }
-        } else {
-            while (buf.len() as u64) < small_size {
-                bench_line(&mut rng, &mut buf);
             }
         }
         let bytes = if gbk {
