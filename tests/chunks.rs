@@ -202,3 +202,36 @@ fn files_split_across_threads_give_the_same_findings() {
         .filter(|f| f.0 == "big.csv")
         .all(|f| !f.4.is_empty() && !f.4.starts_with('#')));
 }
+
+#[test]
+fn distinct_values_are_counted_exactly_in_bounded_memory() {
+    // See: issue 5 — a call-detail export holds millions of distinct numbers;
+    // their exact distinct count must not hold them all in memory.
+    let d = TestDir::new();
+    let n: u64 = 2_000_000;
+    let mut f =
+        std::io::BufWriter::new(std::fs::File::create(d.path().join("numbers.txt")).unwrap());
+    // Every number twice: in order, then in another order (7919 is prime
+    // and does not divide n, so i * 7919 mod n visits every i once).
+    for i in (0..n).chain((0..n).map(|i| i * 7919 % n)) {
+        writeln!(f, "138{i:08}").unwrap();
+    }
+    f.flush().unwrap();
+    drop(f);
+    let (report, code, _) = scan_json(&[d.path().to_str().unwrap(), "-q", "-j", "2"]);
+    assert_eq!(
+        code, 1,
+        "two million distinct numbers escalate the file to core"
+    );
+    assert_eq!(report["files"][0]["tier"], "core");
+    let mobile = &report["summary"]["findings_per_detector"]["cn_mobile"];
+    assert_eq!(mobile["total"].as_u64(), Some(2 * n));
+    assert_eq!(mobile["distinct"].as_u64(), Some(n));
+    let file = &report["files"][0]["detectors"]["cn_mobile"];
+    assert_eq!(file["distinct"].as_u64(), Some(n));
+    // Held in a hash set, two million hashes took about 100 MiB.
+    let rss = report["scan"]["peak_rss_kib"]
+        .as_u64()
+        .expect("peak RSS on Linux");
+    assert!(rss < 64 * 1024, "peak RSS {rss} KiB");
+}

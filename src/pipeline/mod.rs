@@ -307,7 +307,14 @@ impl<'a> Pipeline<'a> {
         (bytes, replaced, error): (u64, bool, Option<String>),
     ) -> FileOutcome {
         let mut tally = scan.tally;
+        tally.settle();
         let verdict = tally.verdict(self.policy);
+        let lost = tally.counts.iter().find_map(|(d, c)| {
+            c.distinct.error().map(|e| {
+                format!("distinct {d} values could not all be read back from a temporary file ({e}): their count is a lower bound")
+            })
+        });
+        let error = error.or(lost);
         let listed = std::mem::take(&mut tally.listed);
         let entries =
             report::finding_entries(&display, listed, self.fingerprinter, self.opts.reveal);

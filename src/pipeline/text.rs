@@ -135,6 +135,8 @@ impl<'a> Pipeline<'a> {
                     let table = (header.as_ref(), names.as_slice());
                     self.segment(&mut scan, &mut ex, &seg, is_header, table, binary);
                 });
+                // Parts wait for each other: their value sets wait on disk.
+                scan.tally.shelve();
                 (scan, result)
             })
             .collect();

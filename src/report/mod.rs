@@ -423,7 +423,7 @@ fn detector_counts<'a>(
             d,
             DetectorCount {
                 total: c.total,
-                distinct: c.distinct.len() as u64,
+                distinct: c.distinct.len(),
             },
         )
     })
@@ -656,10 +656,11 @@ impl<'w> Collector<'w> {
             self.summary.files_with_findings += 1;
             self.summary.highest_tier = self.summary.highest_tier.max(Some(tier));
         }
-        for (&d, c) in &tally.counts {
+        let detectors = detector_counts(tally.counts.iter());
+        for (d, c) in tally.counts {
             let t = self.totals.entry(d).or_default();
             t.total += c.total;
-            t.distinct.extend(&c.distinct);
+            t.distinct.absorb(c.distinct);
         }
         let file = FileEntry {
             path: display.clone(),
@@ -670,7 +671,7 @@ impl<'w> Collector<'w> {
             findings: total,
             listed: entries.len() as u64,
             not_listed: tally.not_listed,
-            detectors: detector_counts(tally.counts.iter()),
+            detectors,
             escalations: verdict.escalations,
             decode_replacements: replaced,
             suppressed: suppressed_total,
@@ -719,9 +720,18 @@ impl<'w> Collector<'w> {
     ) -> io::Result<ScanReport> {
         let mut s = std::mem::take(&mut self.summary);
         s.findings_per_detector = detector_counts(self.totals.iter());
+        let mut lost = Vec::new();
         for (&d, c) in &self.totals {
             s.findings_per_tier.add(policy.tier(d), c.total);
+            if let Some(e) = c.distinct.error() {
+                lost.push(ErrorEntry {
+                    path: "(scan)".to_string(),
+                    kind: "distinct".into(),
+                    reason: format!("distinct {d} values could not all be read back from a temporary file ({e}): their count is a lower bound"),
+                });
+            }
         }
+        lost.into_iter().for_each(|e| self.error(e));
         s.findings_total = self.totals.values().map(|c| c.total).sum();
         s.findings_listed = self.findings_listed;
         if let Some((baseline, mut sum)) = self.baseline.take() {
@@ -748,7 +758,9 @@ impl<'w> Collector<'w> {
                 self.totals
                     .iter()
                     .map(|(&d, c)| {
-                        let mut v: Vec<u64> = c.distinct.iter().map(|&h| f.mix(h)).collect();
+                        let mut v = Vec::new();
+                        // A run that cannot be read back is reported with the counts.
+                        let _ = c.distinct.for_each(|h| v.push(f.mix(h)));
                         v.sort_unstable();
                         (d, v)
                     })

@@ -12,10 +12,13 @@
 use crate::detect::{Confidence, DetectorId, Match};
 use crate::patterns::Patterns;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::BuildHasher;
 use std::sync::Arc;
+
+mod distinct;
+pub use distinct::DistinctSet;
 
 /// Sensitivity tier, lowest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -118,14 +121,12 @@ impl Finding {
 }
 
 /// Exact counts of one detector in one file (or one scan).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Count {
     /// Findings.
     pub total: u64,
-    /// Hashes of the distinct values. (Each set hashes with its own random
-    /// seed: with one hash function for all, merging one set into another
-    /// walks them in hash order and the probes pile up.)
-    pub distinct: HashSet<u64, foldhash::fast::RandomState>,
+    /// Hashes of the distinct values, in bounded memory.
+    pub distinct: DistinctSet,
 }
 
 /// A stable, unkeyed in-memory hash of a value for distinct counting. It never
@@ -135,7 +136,7 @@ pub fn value_hash(d: DetectorId, value: &str) -> u64 {
 }
 
 /// Everything classified about one file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct FileTally {
     /// Counts per detector.
     pub counts: BTreeMap<DetectorId, Count>,
@@ -229,7 +230,7 @@ impl FileTally {
         for (d, c) in other.counts {
             let mine = self.counts.entry(d).or_default();
             mine.total += c.total;
-            mine.distinct.extend(c.distinct);
+            mine.distinct.absorb(c.distinct);
         }
         self.listed.extend(other.listed);
         self.not_listed += other.not_listed;
@@ -255,13 +256,25 @@ impl FileTally {
         self.counts.values().map(|c| c.total).sum()
     }
 
+    /// Sort the buffered value hashes of every count (once a file is read:
+    /// counting then needs no copy, and the collector merges sorted pieces).
+    pub fn settle(&mut self) {
+        self.counts.values_mut().for_each(|c| c.distinct.settle());
+    }
+
+    /// Settle the counts of a part of a file that waits to be merged with
+    /// the others: large distinct-value sets go to disk meanwhile.
+    pub fn shelve(&mut self) {
+        self.counts.values_mut().for_each(|c| c.distinct.shelve());
+    }
+
     /// The file's tier under `policy`.
     pub fn verdict(&self, policy: &Policy) -> FileVerdict {
         let mut tier = self.counts.keys().map(|&d| policy.tier(d)).max();
         let mut escalations = Vec::new();
         if policy.bulk_distinct > 0 {
             for (&d, c) in &self.counts {
-                let n = c.distinct.len() as u64;
+                let n = c.distinct.len();
                 if policy.tier(d) == Tier::General && n >= policy.bulk_distinct {
                     escalations.push(format!(
                         "bulk: {n} distinct {d} values (threshold {})",

@@ -1,0 +1,479 @@
+//! Exact distinct-value counting in bounded memory.
+//!
+//! A [`DistinctSet`] holds 64-bit value hashes. New hashes go to an unsorted
+//! buffer; when the buffer is half the size of the sorted part it is sorted
+//! and merged in place (each hash is merged a few times, never per insert).
+//! When the sorted part reaches [`SPILL_AT`] hashes (8 MiB) it is written
+//! to an unnamed temporary file as a sorted run, and the memory is reused;
+//! runs are merged into one when there are [`MAX_RUNS`] of them. Counting
+//! merges everything. A call-detail export of a few GiB holds tens of
+//! millions of distinct numbers: held in a hash set they took gigabytes.
+//!
+//! Runs on disk are XORed with a keystream from a random per-process
+//! SipHash key, so the unkeyed value hashes (whose inputs, phone numbers,
+//! could be enumerated) never reach the disk in the clear. A run that
+//! cannot be written stays in memory (the count stays exact); one that
+//! cannot be read back leaves the count a lower bound and an error that
+//! the owner reports.
+
+use std::cell::OnceCell;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::hash::BuildHasher;
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::sync::OnceLock;
+
+/// Sorted hashes held in memory before they are written out as a run.
+pub const SPILL_AT: usize = 1 << 20;
+/// A set waiting to be merged goes to disk from this size (512 KiB).
+pub const SHELVE_AT: usize = 1 << 16;
+/// Runs on disk before they are merged into one.
+pub const MAX_RUNS: usize = 16;
+/// The unsorted buffer is merged once it holds this many hashes (or half
+/// the sorted part, whichever is more).
+const PENDING_MIN: usize = 4096;
+
+/// A set of 64-bit hashes that counts its distinct members exactly.
+#[derive(Debug, Default)]
+pub struct DistinctSet {
+    /// Sorted, without repeats.
+    sorted: Vec<u64>,
+    /// In arrival order, may repeat.
+    pending: Vec<u64>,
+    /// Sorted runs on disk, without repeats (across runs there may be).
+    runs: Vec<Run>,
+    /// A run could not be written: the rest stays in memory.
+    no_spill: bool,
+    /// The first error reading a run back.
+    error: OnceCell<String>,
+    /// Spill at this many sorted hashes (tests use less).
+    spill_at: usize,
+}
+
+/// A sorted run in an unnamed temporary file, `len` hashes, XORed with the
+/// keystream of `nonce`.
+#[derive(Debug)]
+struct Run {
+    file: File,
+    len: u64,
+    nonce: u64,
+}
+
+impl DistinctSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty set that spills at `n` hashes (for tests of the disk path).
+    pub fn spilling_at(n: usize) -> Self {
+        DistinctSet {
+            spill_at: n.max(1),
+            ..Self::default()
+        }
+    }
+
+    fn spill_limit(&self) -> usize {
+        if self.spill_at == 0 {
+            SPILL_AT
+        } else {
+            self.spill_at
+        }
+    }
+
+    /// Add one hash.
+    pub fn insert(&mut self, h: u64) {
+        self.pending.push(h);
+        self.compact_if_due();
+    }
+
+    /// Add every member of `other`.
+    pub fn absorb(&mut self, mut other: DistinctSet) {
+        if let Some(e) = other.error.take() {
+            let _ = self.error.set(e);
+        }
+        self.runs.append(&mut other.runs);
+        if self.sorted.len() + self.pending.len() < other.sorted.len() + other.pending.len() {
+            std::mem::swap(&mut self.sorted, &mut other.sorted);
+            std::mem::swap(&mut self.pending, &mut other.pending);
+        }
+        self.pending.append(&mut other.pending);
+        self.pending.append(&mut other.sorted);
+        self.compact_if_due();
+        self.merge_runs_if_many();
+    }
+
+    /// Merge the buffer once it is half the sorted part: merging a small
+    /// file's set into a large one every time made collecting quadratic.
+    fn compact_if_due(&mut self) {
+        if self.pending.len() >= PENDING_MIN.max(self.sorted.len() / 2) {
+            self.compact();
+        }
+    }
+
+    /// Sort the buffer into the sorted part; write the sorted part out as a
+    /// run once it is large.
+    fn compact(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        // A stable sort: the buffer of a collecting set is a row of sorted
+        // pieces (one per file), which this sort merges as runs (a radix
+        // sort cost more on the benchmark sample).
+        self.pending.sort();
+        self.pending.dedup();
+        merge_in_place(&mut self.sorted, &self.pending);
+        self.pending.clear();
+        if self.sorted.len() >= self.spill_limit() && !self.no_spill {
+            match write_run(&self.sorted) {
+                Ok(run) => {
+                    self.runs.push(run);
+                    self.sorted.clear();
+                    self.merge_runs_if_many();
+                }
+                Err(_) => self.no_spill = true,
+            }
+        }
+    }
+
+    /// Sort what is buffered (before the set is counted or handed on).
+    pub fn settle(&mut self) {
+        self.compact();
+    }
+
+    /// Settle a set that waits to be merged (a part of a file read in
+    /// parallel with others): a large one goes to disk whole and its
+    /// memory is released, so that waiting parts hold little memory.
+    pub fn shelve(&mut self) {
+        self.compact();
+        if self.sorted.len() >= SHELVE_AT && !self.no_spill {
+            match write_run(&self.sorted) {
+                Ok(run) => {
+                    self.runs.push(run);
+                    self.sorted = Vec::new();
+                    self.merge_runs_if_many();
+                }
+                Err(_) => self.no_spill = true,
+            }
+        }
+        self.sorted.shrink_to_fit();
+        self.pending = Vec::new();
+    }
+
+    /// Merge the runs into one when there are too many to read at once.
+    /// If that fails, the runs stay as they are and nothing more spills.
+    fn merge_runs_if_many(&mut self) {
+        if self.runs.len() < MAX_RUNS || self.no_spill {
+            return;
+        }
+        let Some(mut out) = RunWriter::new() else {
+            self.no_spill = true;
+            return;
+        };
+        let merged = merge_sorted(self.run_readers(), &mut |h| out.push(h));
+        match merged.and_then(|()| out.finish()) {
+            Ok(run) => self.runs = vec![run],
+            Err(_) => self.no_spill = true,
+        }
+    }
+
+    fn run_readers(&self) -> Vec<Box<dyn Iterator<Item = io::Result<u64>> + '_>> {
+        self.runs
+            .iter()
+            .map(|r| Box::new(RunReader::new(r)) as Box<dyn Iterator<Item = _>>)
+            .collect()
+    }
+
+    /// The number of distinct hashes (a lower bound if a run could not be
+    /// read back; see [`DistinctSet::error`]).
+    pub fn len(&self) -> u64 {
+        if self.runs.is_empty() {
+            if self.pending.is_empty() {
+                return self.sorted.len() as u64;
+            }
+            return merged_len(&self.sorted, &self.pending);
+        }
+        let mut n = 0;
+        if let Err(e) = self.for_each(|_| n += 1) {
+            let _ = self.error.set(e.to_string());
+        }
+        n
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty() && self.pending.is_empty() && self.runs.is_empty()
+    }
+
+    /// Call `f` with every distinct hash, in ascending order.
+    pub fn for_each(&self, mut f: impl FnMut(u64)) -> io::Result<()> {
+        let mut pending = self.pending.clone();
+        pending.sort_unstable();
+        let mut sources = self.run_readers();
+        sources.push(Box::new(self.sorted.iter().map(|&h| Ok(h))));
+        sources.push(Box::new(pending.into_iter().map(Ok)));
+        merge_sorted(sources, &mut |h| {
+            f(h);
+            Ok(())
+        })
+    }
+
+    /// Why the count may be short, if it may.
+    pub fn error(&self) -> Option<&str> {
+        self.error.get().map(String::as_str)
+    }
+
+    /// Runs on disk now (for tests).
+    pub fn runs(&self) -> usize {
+        self.runs.len()
+    }
+}
+
+/// Merge the sorted, repeat-free `add` into the sorted, repeat-free `v`,
+/// in place: `v` grows at the end and is filled from the back.
+fn merge_in_place(v: &mut Vec<u64>, add: &[u64]) {
+    if add.is_empty() {
+        return;
+    }
+    if v.last().is_none_or(|&l| l < add[0]) {
+        v.extend_from_slice(add);
+        return;
+    }
+    let old = v.len();
+    v.resize(old + add.len(), 0);
+    let (mut i, mut j, mut k) = (old, add.len(), old + add.len());
+    while j > 0 {
+        if i > 0 && v[i - 1] > add[j - 1] {
+            v[k - 1] = v[i - 1];
+            i -= 1;
+        } else {
+            if i > 0 && v[i - 1] == add[j - 1] {
+                i -= 1; // the same hash: keep one
+            }
+            v[k - 1] = add[j - 1];
+            j -= 1;
+        }
+        k -= 1;
+    }
+    // `k` slots at the front of the tail were freed by repeats: close the gap.
+    if k > i {
+        v.copy_within(k.., i);
+        v.truncate(v.len() - (k - i));
+    }
+}
+
+/// The number of distinct members of a sorted, repeat-free `a` and any `b`.
+fn merged_len(a: &[u64], b: &[u64]) -> u64 {
+    let mut b = b.to_vec();
+    b.sort_unstable();
+    b.dedup();
+    let common = b.iter().filter(|h| a.binary_search(h).is_ok()).count();
+    (a.len() + b.len() - common) as u64
+}
+
+/// K-way merge of ascending sources, each hash passed to `f` once.
+fn merge_sorted<'a>(
+    mut sources: Vec<Box<dyn Iterator<Item = io::Result<u64>> + 'a>>,
+    f: &mut dyn FnMut(u64) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut heap = BinaryHeap::with_capacity(sources.len());
+    for (i, s) in sources.iter_mut().enumerate() {
+        if let Some(h) = s.next() {
+            heap.push(Reverse((h?, i)));
+        }
+    }
+    let mut last = None;
+    while let Some(Reverse((h, i))) = heap.pop() {
+        if last != Some(h) {
+            f(h)?;
+            last = Some(h);
+        }
+        if let Some(next) = sources[i].next() {
+            heap.push(Reverse((next?, i)));
+        }
+    }
+    Ok(())
+}
+
+/// The keystream word at `pos` of run `nonce`: SipHash with a random key
+/// drawn once per process.
+fn keystream(nonce: u64, pos: u64) -> u64 {
+    static KEY: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
+    KEY.get_or_init(Default::default).hash_one((nonce, pos))
+}
+
+fn next_nonce() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Writes one run, hash by hash.
+struct RunWriter {
+    out: BufWriter<File>,
+    len: u64,
+    nonce: u64,
+}
+
+impl RunWriter {
+    fn new() -> Option<Self> {
+        let file = tempfile::tempfile().ok()?;
+        Some(RunWriter {
+            out: BufWriter::with_capacity(1 << 16, file),
+            len: 0,
+            nonce: next_nonce(),
+        })
+    }
+
+    fn push(&mut self, h: u64) -> io::Result<()> {
+        let word = h ^ keystream(self.nonce, self.len);
+        self.len += 1;
+        self.out.write_all(&word.to_le_bytes())
+    }
+
+    fn finish(self) -> io::Result<Run> {
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        Ok(Run {
+            file,
+            len: self.len,
+            nonce: self.nonce,
+        })
+    }
+}
+
+fn write_run(sorted: &[u64]) -> io::Result<Run> {
+    let mut w = RunWriter::new().ok_or_else(|| io::Error::other("no temporary file"))?;
+    for &h in sorted {
+        w.push(h)?;
+    }
+    w.finish()
+}
+
+/// Reads a run back in order, 64 KiB at a time, with positional reads (a
+/// run can be read by several readers at once).
+struct RunReader<'r> {
+    run: &'r Run,
+    buf: Vec<u8>,
+    at: usize,
+    pos: u64,
+}
+
+impl<'r> RunReader<'r> {
+    fn new(run: &'r Run) -> Self {
+        RunReader {
+            run,
+            buf: Vec::new(),
+            at: 0,
+            pos: 0,
+        }
+    }
+}
+
+impl Iterator for RunReader<'_> {
+    type Item = io::Result<u64>;
+
+    fn next(&mut self) -> Option<io::Result<u64>> {
+        if self.pos == self.run.len {
+            return None;
+        }
+        if self.at == self.buf.len() {
+            let words = (self.run.len - self.pos).min(8192) as usize;
+            self.buf.resize(words * 8, 0);
+            if let Err(e) = self.run.file.read_exact_at(&mut self.buf, self.pos * 8) {
+                self.pos = self.run.len;
+                return Some(Err(e));
+            }
+            self.at = 0;
+        }
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&self.buf[self.at..self.at + 8]);
+        self.at += 8;
+        let h = u64::from_le_bytes(word) ^ keystream(self.run.nonce, self.pos);
+        self.pos += 1;
+        Some(Ok(h))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn merging_in_place_keeps_order_and_drops_repeats() {
+        let mut v = vec![1, 4, 9];
+        merge_in_place(&mut v, &[0, 4, 5, 10]);
+        assert_eq!(v, [0, 1, 4, 5, 9, 10]);
+        let mut v = vec![1, 2];
+        merge_in_place(&mut v, &[1, 2]);
+        assert_eq!(v, [1, 2]);
+        let mut v = vec![];
+        merge_in_place(&mut v, &[3]);
+        assert_eq!(v, [3]);
+    }
+
+    #[test]
+    fn runs_on_disk_are_not_the_hashes_in_the_clear() {
+        let hashes: Vec<u64> = (0..100).map(|i| i * 1_000_003).collect();
+        let run = write_run(&hashes).unwrap();
+        let mut raw = vec![0u8; 800];
+        run.file.read_exact_at(&mut raw, 0).unwrap();
+        let words: Vec<u64> = raw
+            .chunks(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert!(words.iter().all(|w| !hashes.contains(w)));
+        let back: Vec<u64> = RunReader::new(&run).map(Result::unwrap).collect();
+        assert_eq!(back, hashes);
+    }
+
+    #[test]
+    fn a_large_set_spills_and_still_counts_exactly() {
+        let mut s = DistinctSet::spilling_at(1000);
+        let mut truth = HashSet::new();
+        let mut x = 7u64;
+        for _ in 0..60_000 {
+            // A small range, so that values repeat within and across runs.
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let h = (x >> 33) % 40_000;
+            s.insert(h);
+            truth.insert(h);
+        }
+        assert!(s.runs() >= 1, "the set spilled");
+        assert!(s.runs() < MAX_RUNS, "runs were merged");
+        assert_eq!(s.len(), truth.len() as u64);
+        let mut seen = Vec::new();
+        s.for_each(|h| seen.push(h)).unwrap();
+        let mut want: Vec<u64> = truth.into_iter().collect();
+        want.sort_unstable();
+        assert_eq!(seen, want);
+        assert_eq!(s.error(), None);
+    }
+
+    proptest! {
+        #[test]
+        fn counts_like_a_hash_set(
+            a in proptest::collection::vec(0u64..500, 0..3000),
+            b in proptest::collection::vec(0u64..500, 0..3000),
+            spill in 1usize..400,
+        ) {
+            let (mut x, mut y) = (DistinctSet::spilling_at(spill), DistinctSet::spilling_at(spill));
+            a.iter().for_each(|&h| x.insert(h));
+            b.iter().for_each(|&h| y.insert(h));
+            let ta: HashSet<u64> = a.iter().copied().collect();
+            prop_assert_eq!(x.len(), ta.len() as u64);
+            x.absorb(y);
+            let all: HashSet<u64> = a.iter().chain(&b).copied().collect();
+            prop_assert_eq!(x.len(), all.len() as u64);
+            let mut seen = Vec::new();
+            x.for_each(|h| seen.push(h)).unwrap();
+            prop_assert!(seen.windows(2).all(|w| w[0] < w[1]));
+            prop_assert_eq!(seen.len(), all.len());
+        }
+    }
+}
