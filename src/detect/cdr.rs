@@ -56,37 +56,44 @@ impl CdrColumns {
     }
 }
 
-/// Digits of a phone-like cell (digits with `+ - ( )` and spaces only, at
-/// least five digits), or `None`.
-fn phone_cell_digits(cell: &[u8]) -> Option<String> {
+/// Append the digits of a phone-like cell (digits with `+ - ( )` and
+/// spaces only, at least five digits) to `out`; `false` if it is not one.
+fn push_phone_digits(cell: &[u8], out: &mut String) -> bool {
     let cell = trim_cell(cell);
     if cell.is_empty()
         || !cell
             .iter()
             .all(|b| b.is_ascii_digit() || b" +-()".contains(b))
     {
-        return None;
+        return false;
     }
-    let digits: String = cell
-        .iter()
-        .filter(|b| b.is_ascii_digit())
-        .map(|&b| char::from(b))
-        .collect();
-    (digits.len() >= 5).then_some(digits)
+    let before = out.len();
+    out.extend(
+        cell.iter()
+            .filter(|b| b.is_ascii_digit())
+            .map(|&b| char::from(b)),
+    );
+    out.len() - before >= 5
 }
 
 /// The table rule: `(byte offset of the caller cell, normalised value)`.
+/// (Built in one string: formatting three pieces cost a third of a
+/// call-detail row's time.)
 pub fn row_record(t: &[u8], fields: &[Range<usize>], cols: &CdrColumns) -> Option<(usize, String)> {
     let cell = |i: usize| fields.get(i).map(|r| &t[r.clone()]);
-    let caller = phone_cell_digits(cell(cols.caller)?)?;
-    let callee = phone_cell_digits(cell(cols.callee)?)?;
-    let start = cols
-        .start_time
-        .and_then(cell)
-        .map(|c| String::from_utf8_lossy(trim_cell(c)).into_owned())
-        .unwrap_or_default();
-    let at = fields[cols.caller].start;
-    Some((at, format!("{caller}|{callee}|{start}")))
+    let (caller, callee) = (cell(cols.caller)?, cell(cols.callee)?);
+    let start = cols.start_time.and_then(cell).map_or(&b""[..], trim_cell);
+    let mut value = String::with_capacity(caller.len() + callee.len() + start.len() + 2);
+    if !push_phone_digits(caller, &mut value) {
+        return None;
+    }
+    value.push('|');
+    if !push_phone_digits(callee, &mut value) {
+        return None;
+    }
+    value.push('|');
+    value.push_str(&String::from_utf8_lossy(start));
+    Some((fields[cols.caller].start, value))
 }
 
 /// Compiled regular expressions of the line rule.

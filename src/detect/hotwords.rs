@@ -16,6 +16,12 @@ pub struct KeywordSet {
     masks: Vec<u32>,
     /// Per keyword: (must check the left boundary, must check the right boundary).
     bounded: Vec<(bool, bool)>,
+    /// The bytes a keyword can start with (both ASCII cases): a text with
+    /// none of them (a row of numbers and dates) holds no keyword.
+    starts: [bool; 256],
+    /// Every keyword starts with an ASCII letter or a non-ASCII byte (the
+    /// built-in lists): that check is vectorised.
+    letter_starts: bool,
 }
 
 impl KeywordSet {
@@ -61,6 +67,14 @@ impl KeywordSet {
                 )
             })
             .collect();
+        let mut starts = [false; 256];
+        for w in &words {
+            let b = w.as_bytes()[0];
+            starts[b.to_ascii_lowercase() as usize] = true;
+            starts[b.to_ascii_uppercase() as usize] = true;
+        }
+        let letter_starts =
+            (0..=255u8).all(|b| !starts[b as usize] || b.is_ascii_alphabetic() || b >= 0x80);
         let automaton = if words.is_empty() {
             None
         } else {
@@ -77,6 +91,8 @@ impl KeywordSet {
             automaton,
             masks,
             bounded,
+            starts,
+            letter_starts,
         }
     }
 
@@ -85,6 +101,26 @@ impl KeywordSet {
         let Some(ac) = &self.automaton else {
             return 0;
         };
+        if !self.may_hold_keyword(text) {
+            return 0;
+        }
+        self.automaton_mask(ac, text)
+    }
+
+    /// Whether `text` holds a byte a keyword starts with.
+    fn may_hold_keyword(&self, text: &[u8]) -> bool {
+        if self.letter_starts {
+            // No early exit: the fold compiles to vector code.
+            text.iter().fold(false, |any, &b| {
+                any | ((b | 0x20).wrapping_sub(b'a') < 26) | (b >= 0x80)
+            })
+        } else {
+            text.iter().any(|&b| self.starts[b as usize])
+        }
+    }
+
+    /// The mask from running the automaton over all of `text`.
+    fn automaton_mask(&self, ac: &AhoCorasick, text: &[u8]) -> u32 {
         let mut mask = 0;
         for m in ac.find_overlapping_iter(text) {
             let id = m.pattern().as_usize();
@@ -132,6 +168,29 @@ mod tests {
         assert_eq!(s.mask(b"automobile"), 0);
         assert_eq!(s.mask(b"tel2"), 1);
         assert_eq!(s.mask("电话tel：".as_bytes()), 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_start_byte_check_changes_no_mask(
+            text in "[0-9,:| \\-tTeElLiIdD_NOo手机号码a]{0,40}"
+        ) {
+            // The built-in shape (letters and CJK first) and one with a
+            // keyword that starts with a digit.
+            let digit = KeywordSet::new([("tel", 1), ("9号", 2)]);
+            for s in [set(), digit] {
+                let full = s.automaton_mask(s.automaton.as_ref().unwrap(), text.as_bytes());
+                proptest::prop_assert_eq!(s.mask(text.as_bytes()), full);
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_of_numbers_needs_no_automaton() {
+        let s = set();
+        assert_eq!(s.mask(b"13800138000,02152384631,2024-03-09 10:02:15,30"), 0);
+        assert_eq!(s.mask("13800138000 手机".as_bytes()), 2);
+        assert_eq!(s.mask(b"13800138000,TEL"), 1);
     }
 
     #[test]
