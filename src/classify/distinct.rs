@@ -9,8 +9,8 @@
 //! merges everything. A call-detail export of a few GiB holds tens of
 //! millions of distinct numbers: held in a hash set they took gigabytes.
 //!
-//! Runs on disk are XORed with a keystream from a random per-process
-//! SipHash key, so the unkeyed value hashes (whose inputs, phone numbers,
+//! Runs on disk are XORed with a BLAKE3 keystream under a random
+//! per-process key, so the unkeyed value hashes (whose inputs, phone numbers,
 //! could be enumerated) never reach the disk in the clear. A run that
 //! cannot be written stays in memory (the count stays exact); one that
 //! cannot be read back leaves the count a lower bound and an error that
@@ -21,7 +21,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::hash::BuildHasher;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::sync::OnceLock;
 
@@ -179,10 +179,10 @@ impl DistinctSet {
         }
     }
 
-    fn run_readers(&self) -> Vec<Box<dyn Iterator<Item = io::Result<u64>> + '_>> {
+    fn run_readers(&self) -> Vec<Source<'_>> {
         self.runs
             .iter()
-            .map(|r| Box::new(RunReader::new(r)) as Box<dyn Iterator<Item = _>>)
+            .map(|r| Source::Run(RunReader::new(r)))
             .collect()
     }
 
@@ -211,9 +211,10 @@ impl DistinctSet {
     pub fn for_each(&self, mut f: impl FnMut(u64)) -> io::Result<()> {
         let mut pending = self.pending.clone();
         pending.sort_unstable();
+        pending.dedup();
         let mut sources = self.run_readers();
-        sources.push(Box::new(self.sorted.iter().map(|&h| Ok(h))));
-        sources.push(Box::new(pending.into_iter().map(Ok)));
+        sources.push(Source::Slice(self.sorted.iter()));
+        sources.push(Source::Slice(pending.iter()));
         merge_sorted(sources, &mut |h| {
             f(h);
             Ok(())
@@ -273,9 +274,24 @@ fn merged_len(a: &[u64], b: &[u64]) -> u64 {
     (a.len() + b.len() - common) as u64
 }
 
+/// One ascending source of a merge.
+enum Source<'a> {
+    Run(RunReader<'a>),
+    Slice(std::slice::Iter<'a, u64>),
+}
+
+impl Source<'_> {
+    fn next(&mut self) -> Option<io::Result<u64>> {
+        match self {
+            Source::Run(r) => r.next(),
+            Source::Slice(s) => s.next().map(|&h| Ok(h)),
+        }
+    }
+}
+
 /// K-way merge of ascending sources, each hash passed to `f` once.
-fn merge_sorted<'a>(
-    mut sources: Vec<Box<dyn Iterator<Item = io::Result<u64>> + 'a>>,
+fn merge_sorted(
+    mut sources: Vec<Source<'_>>,
     f: &mut dyn FnMut(u64) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut heap = BinaryHeap::with_capacity(sources.len());
@@ -285,23 +301,46 @@ fn merge_sorted<'a>(
         }
     }
     let mut last = None;
-    while let Some(Reverse((h, i))) = heap.pop() {
+    while let Some(mut top) = heap.peek_mut() {
+        let Reverse((h, i)) = *top;
         if last != Some(h) {
             f(h)?;
             last = Some(h);
         }
-        if let Some(next) = sources[i].next() {
-            heap.push(Reverse((next?, i)));
+        // Replace the top in place: one sift instead of a pop and a push.
+        match sources[i].next() {
+            Some(next) => *top = Reverse((next?, i)),
+            None => {
+                std::collections::binary_heap::PeekMut::pop(top);
+            }
         }
     }
     Ok(())
 }
 
-/// The keystream word at `pos` of run `nonce`: SipHash with a random key
-/// drawn once per process.
-fn keystream(nonce: u64, pos: u64) -> u64 {
-    static KEY: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
-    KEY.get_or_init(Default::default).hash_one((nonce, pos))
+/// The keystream of run `nonce`: the BLAKE3 output stream keyed with a
+/// random key drawn once per process.
+fn keystream(nonce: u64) -> blake3::OutputReader {
+    static KEY: OnceLock<[u8; 32]> = OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        // Four outputs of SipHash under std's random 128-bit key.
+        let random = std::collections::hash_map::RandomState::new();
+        let mut key = [0u8; 32];
+        for (i, part) in key.chunks_mut(8).enumerate() {
+            part.copy_from_slice(&random.hash_one(i).to_le_bytes());
+        }
+        key
+    });
+    blake3::Hasher::new_keyed(key)
+        .update(&nonce.to_le_bytes())
+        .finalize_xof()
+}
+
+/// XOR `buf` with the next bytes of `stream`.
+fn xor_next(stream: &mut blake3::OutputReader, buf: &mut [u8], pad: &mut Vec<u8>) {
+    pad.resize(buf.len(), 0);
+    stream.fill(pad);
+    buf.iter_mut().zip(pad.iter()).for_each(|(b, p)| *b ^= p);
 }
 
 fn next_nonce() -> u64 {
@@ -310,9 +349,15 @@ fn next_nonce() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Bytes a run is written and read in.
+const CHUNK: usize = 64 << 10;
+
 /// Writes one run, hash by hash.
 struct RunWriter {
-    out: BufWriter<File>,
+    file: File,
+    buf: Vec<u8>,
+    pad: Vec<u8>,
+    stream: blake3::OutputReader,
     len: u64,
     nonce: u64,
 }
@@ -320,23 +365,37 @@ struct RunWriter {
 impl RunWriter {
     fn new() -> Option<Self> {
         let file = tempfile::tempfile().ok()?;
+        let nonce = next_nonce();
         Some(RunWriter {
-            out: BufWriter::with_capacity(1 << 16, file),
+            file,
+            buf: Vec::with_capacity(CHUNK),
+            pad: Vec::new(),
+            stream: keystream(nonce),
             len: 0,
-            nonce: next_nonce(),
+            nonce,
         })
     }
 
     fn push(&mut self, h: u64) -> io::Result<()> {
-        let word = h ^ keystream(self.nonce, self.len);
+        self.buf.extend_from_slice(&h.to_le_bytes());
         self.len += 1;
-        self.out.write_all(&word.to_le_bytes())
+        if self.buf.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(())
     }
 
-    fn finish(self) -> io::Result<Run> {
-        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+    fn flush(&mut self) -> io::Result<()> {
+        xor_next(&mut self.stream, &mut self.buf, &mut self.pad);
+        self.file.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<Run> {
+        self.flush()?;
         Ok(Run {
-            file,
+            file: self.file,
             len: self.len,
             nonce: self.nonce,
         })
@@ -351,11 +410,13 @@ fn write_run(sorted: &[u64]) -> io::Result<Run> {
     w.finish()
 }
 
-/// Reads a run back in order, 64 KiB at a time, with positional reads (a
+/// Reads a run back in order, a chunk at a time, with positional reads (a
 /// run can be read by several readers at once).
 struct RunReader<'r> {
     run: &'r Run,
     buf: Vec<u8>,
+    pad: Vec<u8>,
+    stream: blake3::OutputReader,
     at: usize,
     pos: u64,
 }
@@ -365,34 +426,32 @@ impl<'r> RunReader<'r> {
         RunReader {
             run,
             buf: Vec::new(),
+            pad: Vec::new(),
+            stream: keystream(run.nonce),
             at: 0,
             pos: 0,
         }
     }
-}
-
-impl Iterator for RunReader<'_> {
-    type Item = io::Result<u64>;
 
     fn next(&mut self) -> Option<io::Result<u64>> {
         if self.pos == self.run.len {
             return None;
         }
         if self.at == self.buf.len() {
-            let words = (self.run.len - self.pos).min(8192) as usize;
+            let words = (self.run.len - self.pos).min((CHUNK / 8) as u64) as usize;
             self.buf.resize(words * 8, 0);
             if let Err(e) = self.run.file.read_exact_at(&mut self.buf, self.pos * 8) {
                 self.pos = self.run.len;
                 return Some(Err(e));
             }
+            xor_next(&mut self.stream, &mut self.buf, &mut self.pad);
             self.at = 0;
         }
         let mut word = [0u8; 8];
         word.copy_from_slice(&self.buf[self.at..self.at + 8]);
         self.at += 8;
-        let h = u64::from_le_bytes(word) ^ keystream(self.run.nonce, self.pos);
         self.pos += 1;
-        Some(Ok(h))
+        Some(Ok(u64::from_le_bytes(word)))
     }
 }
 
@@ -426,7 +485,8 @@ mod tests {
             .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
             .collect();
         assert!(words.iter().all(|w| !hashes.contains(w)));
-        let back: Vec<u64> = RunReader::new(&run).map(Result::unwrap).collect();
+        let mut reader = RunReader::new(&run);
+        let back: Vec<u64> = std::iter::from_fn(|| reader.next().map(Result::unwrap)).collect();
         assert_eq!(back, hashes);
     }
 
