@@ -16,7 +16,6 @@
 //! cannot be read back leaves the count a lower bound and an error that
 //! the owner reports.
 
-use std::cell::OnceCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -47,7 +46,7 @@ pub struct DistinctSet {
     /// A run could not be written: the rest stays in memory.
     no_spill: bool,
     /// The first error reading a run back.
-    error: OnceCell<String>,
+    error: OnceLock<String>,
     /// Spill at this many sorted hashes (tests use less).
     spill_at: usize,
 }

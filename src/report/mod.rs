@@ -719,7 +719,15 @@ impl<'w> Collector<'w> {
         rules: &crate::suppress::Rules,
     ) -> io::Result<ScanReport> {
         let mut s = std::mem::take(&mut self.summary);
-        s.findings_per_detector = detector_counts(self.totals.iter());
+        // Counting distinct values merges what went to disk; sorting the
+        // findings moves every entry: the two run side by side.
+        let (totals, findings) = (&self.totals, &mut self.findings);
+        s.findings_per_detector = std::thread::scope(|scope| {
+            let counts = scope.spawn(|| detector_counts(totals.iter()));
+            sort_findings(findings);
+            counts.join()
+        })
+        .map_err(|_| io::Error::other("counting distinct values failed"))?;
         let mut lost = Vec::new();
         for (&d, c) in &self.totals {
             s.findings_per_tier.add(policy.tier(d), c.total);
