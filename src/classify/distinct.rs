@@ -125,15 +125,28 @@ impl DistinctSet {
         self.pending.dedup();
         merge_in_place(&mut self.sorted, &self.pending);
         self.pending.clear();
-        if self.sorted.len() >= self.spill_limit() && !self.no_spill {
-            match write_run(&self.sorted) {
-                Ok(run) => {
-                    self.runs.push(run);
+        if self.sorted.len() >= self.spill_limit() {
+            self.spill(false);
+        }
+    }
+
+    /// Write the sorted part out as a run; `release` gives its memory back
+    /// (else it is reused).
+    fn spill(&mut self, release: bool) {
+        if self.no_spill {
+            return;
+        }
+        match write_run(&self.sorted) {
+            Ok(run) => {
+                self.runs.push(run);
+                if release {
+                    self.sorted = Vec::new();
+                } else {
                     self.sorted.clear();
-                    self.merge_runs_if_many();
                 }
-                Err(_) => self.no_spill = true,
+                self.merge_runs_if_many();
             }
+            Err(_) => self.no_spill = true,
         }
     }
 
@@ -147,22 +160,17 @@ impl DistinctSet {
     /// memory is released, so that waiting parts hold little memory.
     pub fn shelve(&mut self) {
         self.compact();
-        if self.sorted.len() >= SHELVE_AT && !self.no_spill {
-            match write_run(&self.sorted) {
-                Ok(run) => {
-                    self.runs.push(run);
-                    self.sorted = Vec::new();
-                    self.merge_runs_if_many();
-                }
-                Err(_) => self.no_spill = true,
-            }
+        if self.sorted.len() >= SHELVE_AT {
+            self.spill(true);
         }
         self.sorted.shrink_to_fit();
         self.pending = Vec::new();
     }
 
-    /// Merge the runs into one when there are too many to read at once.
-    /// If that fails, the runs stay as they are and nothing more spills.
+    /// With [`MAX_RUNS`] runs, merge the smaller half of them into one (a
+    /// large merged run is not rewritten at every merge: each hash is
+    /// rewritten a logarithmic number of times). If that fails, the runs
+    /// stay as they are and nothing more spills.
     fn merge_runs_if_many(&mut self) {
         if self.runs.len() < MAX_RUNS || self.no_spill {
             return;
@@ -171,10 +179,19 @@ impl DistinctSet {
             self.no_spill = true;
             return;
         };
-        let merged = merge_sorted(self.run_readers(), &mut |h| out.push(h));
+        self.runs.sort_by_key(|r| std::cmp::Reverse(r.len));
+        let small = self.runs.split_off(MAX_RUNS / 2);
+        let readers = small
+            .iter()
+            .map(|r| Source::Run(RunReader::new(r)))
+            .collect();
+        let merged = merge_sorted(readers, &mut |h| out.push(h));
         match merged.and_then(|()| out.finish()) {
-            Ok(run) => self.runs = vec![run],
-            Err(_) => self.no_spill = true,
+            Ok(run) => self.runs.push(run),
+            Err(_) => {
+                self.runs.extend(small);
+                self.no_spill = true;
+            }
         }
     }
 
