@@ -59,20 +59,15 @@ impl CdrColumns {
 /// Append the digits of a phone-like cell (digits with `+ - ( )` and
 /// spaces only, at least five digits) to `out`; `false` if it is not one.
 fn push_phone_digits(cell: &[u8], out: &mut String) -> bool {
-    let cell = trim_cell(cell);
-    if cell.is_empty()
-        || !cell
-            .iter()
-            .all(|b| b.is_ascii_digit() || b" +-()".contains(b))
-    {
-        return false;
-    }
     let before = out.len();
-    out.extend(
-        cell.iter()
-            .filter(|b| b.is_ascii_digit())
-            .map(|&b| char::from(b)),
-    );
+    for &b in trim_cell(cell) {
+        if b.is_ascii_digit() {
+            out.push(char::from(b));
+        } else if !matches!(b, b' ' | b'+' | b'-' | b'(' | b')') {
+            out.truncate(before);
+            return false;
+        }
+    }
     out.len() - before >= 5
 }
 
@@ -92,7 +87,10 @@ pub fn row_record(t: &[u8], fields: &[Range<usize>], cols: &CdrColumns) -> Optio
         return None;
     }
     value.push('|');
-    value.push_str(&String::from_utf8_lossy(start));
+    match std::str::from_utf8(start) {
+        Ok(start) => value.push_str(start),
+        Err(_) => value.push_str(&String::from_utf8_lossy(start)),
+    }
     Some((fields[cols.caller].start, value))
 }
 

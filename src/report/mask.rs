@@ -62,7 +62,11 @@ pub fn mask(d: DetectorId, value: &str) -> String {
             let mut parts = value.split('|');
             let caller = parts.next().unwrap_or_default();
             let callee = parts.next().unwrap_or_default();
-            format!("{} -> {}", phone(caller), phone(callee))
+            // Built without `format!`: its machinery cost as much as the rest.
+            let mut out = phone(caller);
+            out.push_str(" -> ");
+            out.push_str(&phone(callee));
+            out
         }
     }
 }
