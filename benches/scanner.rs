@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use leakscan::detect::candidates::Candidates;
 use leakscan::detect::checksum::{luhn_valid, resident_id_check_char};
 use leakscan::detect::Registry;
-use leakscan::extract::TextUnit;
+use leakscan::extract::{Fields, TextUnit};
 use leakscan::patterns::Patterns;
 use std::hint::black_box;
 
@@ -36,7 +36,7 @@ fn scanner(c: &mut Criterion) {
                 for line in text.lines() {
                     let unit = TextUnit {
                         text: line.as_bytes(),
-                        fields: None,
+                        fields: Fields::None,
                         is_header: false,
                         binary: false,
                     };

@@ -304,7 +304,7 @@ pub fn detector_rows(patterns: &Patterns) -> Vec<DetectorRow> {
                 .find_map(|text| {
                     let unit = extract::TextUnit {
                         text: text.as_bytes(),
-                        fields: None,
+                        fields: extract::Fields::None,
                         is_header: false,
                         binary: false,
                     };

@@ -423,7 +423,7 @@ mod tests {
         let found = |text: &str, out: &mut Vec<_>| {
             let unit = TextUnit {
                 text: text.as_bytes(),
-                fields: None,
+                fields: crate::extract::Fields::None,
                 is_header: false,
                 binary: false,
             };

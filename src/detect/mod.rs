@@ -388,8 +388,30 @@ impl Registry {
                 });
             }
         }
-        let row_cdr = match (header.and_then(|h| h.cdr.as_ref()), unit.fields) {
-            (Some(cols), Some(fields)) if !unit.is_header => cdr::row_record(t, fields, cols),
+        let cdr_cols = header
+            .and_then(|h| h.cdr.as_ref())
+            .filter(|_| !unit.is_header && unit.fields.is_some());
+        if out.is_empty() && cdr_cols.is_none() {
+            return;
+        }
+        // Split into fields only now: most rows hold no value.
+        unit.with_fields(|fields| self.annotate(unit, fields, header, cdr_cols, out));
+    }
+
+    /// The rest of [`Registry::scan`] for a unit with readings or a
+    /// call-detail header: fields, keys and context set the confidence; a
+    /// call-detail record is added.
+    fn annotate(
+        &self,
+        unit: &TextUnit<'_>,
+        fields: Option<&[Range<usize>]>,
+        header: Option<&HeaderProfile>,
+        cdr_cols: Option<&cdr::CdrColumns>,
+        out: &mut Vec<Match>,
+    ) {
+        let t = unit.text;
+        let row_cdr = match (cdr_cols, fields) {
+            (Some(cols), Some(fields)) => cdr::row_record(t, fields, cols),
             _ => None,
         };
         if out.is_empty() && row_cdr.is_none() {
@@ -401,7 +423,7 @@ impl Registry {
         let mut hot_mask = None;
         let mut hot = || *hot_mask.get_or_insert_with(|| self.hotwords.mask(t));
         for m in out.iter_mut() {
-            m.field = unit.fields.and_then(|f| field_index(f, m.span.start));
+            m.field = fields.and_then(|f| field_index(f, m.span.start));
             let (column, column_suspect) = match (m.field, header) {
                 (Some(i), Some(h)) => (h.mask(i), h.is_suspect(i)),
                 _ => (0, false),
@@ -461,7 +483,7 @@ impl Registry {
                 span: at..at,
                 value,
                 confidence,
-                field: unit.fields.and_then(|f| field_index(f, at)),
+                field: fields.and_then(|f| field_index(f, at)),
                 key: None,
                 weak: false,
                 token: u32::MAX,
@@ -780,7 +802,7 @@ mod tests {
     fn unit(text: &str) -> TextUnit<'_> {
         TextUnit {
             text: text.as_bytes(),
-            fields: None,
+            fields: crate::extract::Fields::None,
             is_header: false,
             binary: false,
         }
@@ -899,7 +921,7 @@ mod tests {
         let fields = [0..6, 7..25, 26..37];
         let u = TextUnit {
             text: text.as_bytes(),
-            fields: Some(&fields),
+            fields: crate::extract::Fields::Ranges(&fields),
             is_header: false,
             binary: false,
         };
@@ -927,7 +949,7 @@ mod tests {
         let fields = [0..11, 12..23, 24..43, 44..47];
         let u = TextUnit {
             text: text.as_bytes(),
-            fields: Some(&fields),
+            fields: crate::extract::Fields::Ranges(&fields),
             is_header: false,
             binary: false,
         };
@@ -946,7 +968,7 @@ mod tests {
         let r = registry();
         let u = TextUnit {
             text: b"\x00\x01110101199003071233\x00",
-            fields: None,
+            fields: crate::extract::Fields::None,
             is_header: false,
             binary: true,
         };
@@ -1174,7 +1196,7 @@ mod tests {
         let fields = [0..18, 19..24];
         let u = TextUnit {
             text: text.as_bytes(),
-            fields: Some(&fields),
+            fields: crate::extract::Fields::Ranges(&fields),
             is_header: false,
             binary: false,
         };

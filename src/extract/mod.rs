@@ -18,6 +18,7 @@ pub mod office;
 pub mod sheet;
 pub mod table;
 
+use std::cell::RefCell;
 use std::ops::Range;
 use std::path::Path;
 
@@ -26,12 +27,47 @@ use std::path::Path;
 pub struct TextUnit<'a> {
     /// The text (UTF-8 for decoded files, raw bytes for binary files).
     pub text: &'a [u8],
-    /// Byte ranges of the fields, when the unit is a table record.
-    pub fields: Option<&'a [Range<usize>]>,
+    /// The fields, when the unit is a table record.
+    pub fields: Fields<'a>,
     /// Whether this unit is the table's header row.
     pub is_header: bool,
     /// Whether the bytes are raw binary data (findings get lower confidence).
     pub binary: bool,
+}
+
+/// The fields of a table record.
+#[derive(Debug, Clone, Copy)]
+pub enum Fields<'a> {
+    /// Not a table record.
+    None,
+    /// Byte ranges of the fields.
+    Ranges(&'a [Range<usize>]),
+    /// Split at this delimiter (outside quotes) into the buffer when asked
+    /// for: most rows of an export hold no value and are never split.
+    Delimited(u8, &'a RefCell<Vec<Range<usize>>>),
+}
+
+impl Fields<'_> {
+    /// Whether the unit is a table record.
+    pub fn is_some(&self) -> bool {
+        !matches!(self, Fields::None)
+    }
+}
+
+impl TextUnit<'_> {
+    /// Call `f` with the byte ranges of the fields (`None` if the unit is
+    /// not a table record), splitting the text now if that is still to do.
+    pub fn with_fields<R>(&self, f: impl FnOnce(Option<&[Range<usize>]>) -> R) -> R {
+        match self.fields {
+            Fields::None => f(None),
+            Fields::Ranges(r) => f(Some(r)),
+            Fields::Delimited(d, buf) => {
+                let mut ranges = buf.borrow_mut();
+                table::split_fields(self.text, d, &mut ranges);
+                f(Some(&ranges))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +86,7 @@ pub struct Extractor {
     layout: Layout,
     delimiter: Option<u8>,
     binary: bool,
-    fields: Vec<Range<usize>>,
+    fields: RefCell<Vec<Range<usize>>>,
 }
 
 impl Extractor {
@@ -75,7 +111,7 @@ impl Extractor {
             layout,
             delimiter: None,
             binary,
-            fields: Vec::new(),
+            fields: RefCell::new(Vec::new()),
         }
     }
 
@@ -89,9 +125,10 @@ impl Extractor {
             Layout::MaybeTable => table::sniff_delimiter(first_line),
         }?;
         self.delimiter = Some(delimiter);
-        table::split_fields(first_line, delimiter, &mut self.fields);
+        let fields = self.fields.get_mut();
+        table::split_fields(first_line, delimiter, fields);
         Some(
-            self.fields
+            fields
                 .iter()
                 .map(|r| {
                     String::from_utf8_lossy(table::trim_cell(&first_line[r.clone()])).into_owned()
@@ -119,12 +156,9 @@ impl Extractor {
     /// before the cut are unknown). `is_header` marks the first line of a table.
     pub fn unit<'a>(&'a mut self, text: &'a [u8], whole: bool, is_header: bool) -> TextUnit<'a> {
         let fields = match (self.layout, self.delimiter) {
-            (Layout::Lines, _) | (_, None) => None,
-            (_, Some(_)) if !whole => None,
-            (_, Some(d)) => {
-                table::split_fields(text, d, &mut self.fields);
-                Some(&self.fields[..])
-            }
+            (Layout::Lines, _) | (_, None) => Fields::None,
+            (_, Some(_)) if !whole => Fields::None,
+            (_, Some(d)) => Fields::Delimited(d, &self.fields),
         };
         TextUnit {
             text,
@@ -148,14 +182,14 @@ mod tests {
             ["name", "id", "tel"]
         );
         let u = x.unit(b"a;b;c", true, false);
-        assert_eq!(u.fields.unwrap(), &[0..1, 2..3, 4..5]);
+        u.with_fields(|f| assert_eq!(f.unwrap(), &[0..1, 2..3, 4..5]));
     }
 
     #[test]
     fn txt_with_one_field_is_lines() {
         let mut x = Extractor::for_path(Path::new("notes.txt"), false);
         assert_eq!(x.header_names(b"just a sentence"), None);
-        assert!(x.unit(b"a,b", true, false).fields.is_none());
+        assert!(!x.unit(b"a,b", true, false).fields.is_some());
     }
 
     #[test]
@@ -163,14 +197,14 @@ mod tests {
         let mut x = Extractor::for_path(Path::new("export.dat"), false);
         assert_eq!(x.header_names(b"a|b|c").unwrap(), ["a", "b", "c"]);
         x.confirm_table(false);
-        assert!(x.unit(b"1|2|3", true, false).fields.is_none());
+        assert!(!x.unit(b"1|2|3", true, false).fields.is_some());
     }
 
     #[test]
     fn continuation_pieces_have_no_fields() {
         let mut x = Extractor::for_path(Path::new("a.tsv"), false);
         x.header_names(b"a\tb");
-        assert!(x.unit(b"1\t2", false, false).fields.is_none());
+        assert!(!x.unit(b"1\t2", false, false).fields.is_some());
         assert!(x.unit(b"1\t2", true, false).fields.is_some());
     }
 

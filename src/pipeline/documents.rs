@@ -78,7 +78,7 @@ impl<'a> Pipeline<'a> {
                 }
                 let unit = TextUnit {
                     text: text.as_bytes(),
-                    fields: Some(&fields),
+                    fields: Fields::Ranges(&fields),
                     is_header,
                     binary: false,
                 };
@@ -125,7 +125,7 @@ impl<'a> Pipeline<'a> {
                     total += p.len() as u64;
                     let unit = TextUnit {
                         text: p.as_bytes(),
-                        fields: None,
+                        fields: Fields::None,
                         is_header: false,
                         binary: false,
                     };
@@ -146,7 +146,7 @@ impl<'a> Pipeline<'a> {
                         }
                         let unit = TextUnit {
                             text: text.as_bytes(),
-                            fields: Some(&fields),
+                            fields: Fields::Ranges(&fields),
                             is_header: i == 0,
                             binary: false,
                         };

@@ -8,7 +8,7 @@
 
 use crate::classify::{FileTally, Policy};
 use crate::detect::{HeaderProfile, Match, Registry};
-use crate::extract::{self, office::Block, TextUnit};
+use crate::extract::{self, office::Block, Fields, TextUnit};
 use crate::options::ScanOptions;
 use crate::read::container::{read_bounded, Budget, Compressed, Counting, Limited};
 use crate::read::{self, Kind, ReadError, Source};

@@ -107,14 +107,18 @@ impl<'a> Pipeline<'a> {
             .zip(starts.iter().skip(1).chain([&size]))
             .map(|(&s, &e)| (s, e))
             .collect();
-        let results: Vec<(Scan, io::Result<read::chunk::ReadStats>)> = parts
-            .par_iter()
+        // Each part gets its own extractor (it holds a field buffer).
+        let jobs: Vec<(usize, (u64, u64), extract::Extractor)> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, &range)| (i, range, extractor.clone()))
+            .collect();
+        let results: Vec<(Scan, io::Result<read::chunk::ReadStats>)> = jobs
+            .into_par_iter()
             // Every part its own task: rayon's default splits a few parts
             // into one task, and a worker left with them works alone.
             .with_max_len(1)
-            .enumerate()
-            .map(|(i, &(start, end))| {
-                let mut ex = extractor.clone();
+            .map(|(i, (start, end), mut ex)| {
                 let mut scan = self.new_scan(&blob.display);
                 let region = Region {
                     file,
