@@ -55,6 +55,7 @@ if [ "$THREADS" != 0 ]; then THREAD_ARGS=(-j "$THREADS"); fi
 for ((i = 1; i <= RUNS; i++)); do
   for side in A B; do
     bin_var="BIN_$side"
+    rm -f "$OUT/$side.json"  # see bench/run.sh: a replaced report costs a flush
     /usr/bin/time -a -o "$OUT/times" -f "$side %e %U %S" "${!bin_var}" scan "$CORPUS" \
       -q --no-progress --format json --fail-on never "${THREAD_ARGS[@]}" -o "$OUT/$side.json"
   done

@@ -93,27 +93,43 @@ where
         return w.write_all(b"[]");
     }
     w.write_all(b"[\n")?;
-    for (b, batch) in items.chunks(BATCH).enumerate() {
-        let pieces: Vec<io::Result<Vec<u8>>> = batch
-            .par_chunks(PIECE)
-            .enumerate()
-            .map(|(p, piece)| {
-                let mut out = Vec::with_capacity(piece.len() * 240);
-                let mut write_item = writer();
-                for (i, item) in piece.iter().enumerate() {
-                    if b + p + i > 0 {
-                        out.extend_from_slice(b",\n");
-                    }
-                    out.extend_from_slice(b"    ");
-                    write_item(&mut out, item)?;
+    // Batches are serialised (in parallel pieces) on another thread while
+    // this one writes the batch before: the write is a copy into the page
+    // cache as long as the serialising.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<io::Result<Vec<u8>>>>(1);
+        let writer = &writer;
+        scope.spawn(move || {
+            for (b, batch) in items.chunks(BATCH).enumerate() {
+                let pieces = batch
+                    .par_chunks(PIECE)
+                    .enumerate()
+                    .map(|(p, piece)| {
+                        let mut out = Vec::with_capacity(piece.len() * 240);
+                        let mut write_item = writer();
+                        for (i, item) in piece.iter().enumerate() {
+                            if b + p + i > 0 {
+                                out.extend_from_slice(b",\n");
+                            }
+                            out.extend_from_slice(b"    ");
+                            write_item(&mut out, item)?;
+                        }
+                        Ok(out)
+                    })
+                    .collect();
+                // The receiver stops at the first write error.
+                if tx.send(pieces).is_err() {
+                    break;
                 }
-                Ok(out)
-            })
-            .collect();
-        for piece in pieces {
-            w.write_all(&piece?)?;
+            }
+        });
+        for pieces in rx {
+            for piece in pieces {
+                w.write_all(&piece?)?;
+            }
         }
-    }
+        io::Result::Ok(())
+    })?;
     w.write_all(b"\n  ]")
 }
 

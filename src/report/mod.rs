@@ -719,15 +719,25 @@ impl<'w> Collector<'w> {
         rules: &crate::suppress::Rules,
     ) -> io::Result<ScanReport> {
         let mut s = std::mem::take(&mut self.summary);
-        // Counting distinct values merges what went to disk; sorting the
-        // findings moves every entry: the two run side by side.
+        // Counting distinct values merges what went to disk, a thread per
+        // detector; sorting the findings moves every entry: all side by side.
         let (totals, findings) = (&self.totals, &mut self.findings);
         s.findings_per_detector = std::thread::scope(|scope| {
-            let counts = scope.spawn(|| detector_counts(totals.iter()));
+            let counts: Vec<_> = totals
+                .iter()
+                .map(|(&d, c)| (d, c.total, scope.spawn(|| c.distinct.len())))
+                .collect();
             sort_findings(findings);
-            counts.join()
-        })
-        .map_err(|_| io::Error::other("counting distinct values failed"))?;
+            counts
+                .into_iter()
+                .map(|(d, total, distinct)| {
+                    let distinct = distinct
+                        .join()
+                        .map_err(|_| io::Error::other("counting distinct values failed"))?;
+                    Ok((d, DetectorCount { total, distinct }))
+                })
+                .collect::<io::Result<BTreeMap<_, _>>>()
+        })?;
         let mut lost = Vec::new();
         for (&d, c) in &self.totals {
             s.findings_per_tier.add(policy.tier(d), c.total);
