@@ -57,7 +57,10 @@ export LEAKSCAN CORPUS OUT RE_ID RE_MOBILE
 # file pays that later, in the background.
 timed() {
   local t0 t1
-  rm -f "$OUT/leakscan.json" "$OUT/rg.txt"
+  case $1 in
+    leakscan) rm -f "$OUT/leakscan.json" ;;
+    rg) rm -f "$OUT/rg.txt" ;;
+  esac
   t0=$(date +%s.%N)
   /usr/bin/time -f "%M" -o "$OUT/rss.$1" bash -c "run_$1"
   t1=$(date +%s.%N)
