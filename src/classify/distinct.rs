@@ -5,8 +5,8 @@
 //! and merged in place (each hash is merged a few times, never per insert).
 //! When the sorted part reaches [`SPILL_AT`] hashes (8 MiB) it is written
 //! to an unnamed temporary file as a sorted run, and the memory is reused;
-//! runs are merged into one when there are [`MAX_RUNS`] of them. Counting
-//! merges everything. A call-detail export of a few GiB holds tens of
+//! with [`MAX_RUNS`] runs, the smaller half of them is merged into one.
+//! Counting merges everything. A call-detail export of a few GiB holds tens of
 //! millions of distinct numbers: held in a hash set they took gigabytes.
 //!
 //! Runs on disk are XORed with a BLAKE3 keystream under a random
@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 pub const SPILL_AT: usize = 1 << 20;
 /// A set waiting to be merged goes to disk from this size (512 KiB).
 pub const SHELVE_AT: usize = 1 << 16;
-/// Runs on disk before they are merged into one.
+/// Runs on disk before the smaller half of them is merged into one.
 pub const MAX_RUNS: usize = 16;
 /// The unsorted buffer is merged once it holds this many hashes (or half
 /// the sorted part, whichever is more).
