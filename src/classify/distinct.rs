@@ -16,8 +16,6 @@
 //! cannot be read back leaves the count a lower bound and an error that
 //! the owner reports.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::fs::File;
 use std::hash::BuildHasher;
 use std::io::{self, Write};
@@ -51,6 +49,9 @@ pub struct DistinctSet {
     error: OnceLock<String>,
     /// Spill at this many sorted hashes (tests use less).
     spill_at: usize,
+    /// The count, once taken (merging runs to count them is not repeated
+    /// for a file's verdict, its entry and the scan's summary).
+    count: OnceLock<u64>,
 }
 
 /// A sorted run in an unnamed temporary file, `len` hashes, XORed with the
@@ -86,12 +87,14 @@ impl DistinctSet {
 
     /// Add one hash.
     pub fn insert(&mut self, h: u64) {
+        self.forget_count();
         self.pending.push(h);
         self.compact_if_due();
     }
 
     /// Add every member of `other`.
     pub fn absorb(&mut self, mut other: DistinctSet) {
+        self.forget_count();
         if let Some(e) = other.error.take() {
             let _ = self.error.set(e);
         }
@@ -105,6 +108,10 @@ impl DistinctSet {
         self.pieces = true;
         self.compact_if_due();
         self.merge_runs_if_many();
+    }
+
+    fn forget_count(&mut self) {
+        self.count.take();
     }
 
     /// Merge the buffer once it is half the sorted part: merging a small
@@ -212,6 +219,10 @@ impl DistinctSet {
     /// The number of distinct hashes (a lower bound if a run could not be
     /// read back; see [`DistinctSet::error`]).
     pub fn len(&self) -> u64 {
+        *self.count.get_or_init(|| self.count_now())
+    }
+
+    fn count_now(&self) -> u64 {
         if self.runs.is_empty() {
             if self.pending.is_empty() {
                 return self.sorted.len() as u64;
@@ -312,33 +323,36 @@ impl Source<'_> {
     }
 }
 
-/// K-way merge of ascending sources, each hash passed to `f` once.
+/// K-way merge of ascending sources, each hash passed to `f` once. The
+/// smallest head is found by a linear scan: there are at most
+/// [`MAX_RUNS`] + 2 sources, and a scan of a few beat a binary heap.
 fn merge_sorted(
     mut sources: Vec<Source<'_>>,
     f: &mut dyn FnMut(u64) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut heap = BinaryHeap::with_capacity(sources.len());
-    for (i, s) in sources.iter_mut().enumerate() {
-        if let Some(h) = s.next() {
-            heap.push(Reverse((h?, i)));
-        }
+    let mut heads = Vec::with_capacity(sources.len());
+    for s in sources.iter_mut() {
+        heads.push(s.next().transpose()?);
     }
     let mut last = None;
-    while let Some(mut top) = heap.peek_mut() {
-        let Reverse((h, i)) = *top;
+    loop {
+        let mut best: Option<(u64, usize)> = None;
+        for (i, head) in heads.iter().enumerate() {
+            if let Some(h) = *head {
+                if best.is_none_or(|(b, _)| h < b) {
+                    best = Some((h, i));
+                }
+            }
+        }
+        let Some((h, i)) = best else {
+            return Ok(());
+        };
         if last != Some(h) {
             f(h)?;
             last = Some(h);
         }
-        // Replace the top in place: one sift instead of a pop and a push.
-        match sources[i].next() {
-            Some(next) => *top = Reverse((next?, i)),
-            None => {
-                std::collections::binary_heap::PeekMut::pop(top);
-            }
-        }
+        heads[i] = sources[i].next().transpose()?;
     }
-    Ok(())
 }
 
 /// The keystream of run `nonce`: the BLAKE3 output stream keyed with a
@@ -440,7 +454,10 @@ struct RunReader<'r> {
     buf: Vec<u8>,
     pad: Vec<u8>,
     stream: blake3::OutputReader,
+    /// The current chunk, decoded.
+    words: Vec<u64>,
     at: usize,
+    /// Words read from the file so far.
     pos: u64,
 }
 
@@ -451,30 +468,38 @@ impl<'r> RunReader<'r> {
             buf: Vec::new(),
             pad: Vec::new(),
             stream: keystream(run.nonce),
+            words: Vec::new(),
             at: 0,
             pos: 0,
         }
     }
 
     fn next(&mut self) -> Option<io::Result<u64>> {
-        if self.pos == self.run.len {
-            return None;
-        }
-        if self.at == self.buf.len() {
-            let words = (self.run.len - self.pos).min((CHUNK / 8) as u64) as usize;
-            self.buf.resize(words * 8, 0);
+        if self.at == self.words.len() {
+            if self.pos == self.run.len {
+                return None;
+            }
+            let n = (self.run.len - self.pos).min((CHUNK / 8) as u64) as usize;
+            self.buf.resize(n * 8, 0);
             if let Err(e) = self.run.file.read_exact_at(&mut self.buf, self.pos * 8) {
                 self.pos = self.run.len;
+                self.words.clear();
+                self.at = 0;
                 return Some(Err(e));
             }
             xor_next(&mut self.stream, &mut self.buf, &mut self.pad);
+            self.words.clear();
+            self.words.extend(
+                self.buf
+                    .chunks_exact(8)
+                    .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default())),
+            );
+            self.pos += n as u64;
             self.at = 0;
         }
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&self.buf[self.at..self.at + 8]);
-        self.at += 8;
-        self.pos += 1;
-        Some(Ok(u64::from_le_bytes(word)))
+        let h = self.words[self.at];
+        self.at += 1;
+        Some(Ok(h))
     }
 }
 
