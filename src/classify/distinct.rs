@@ -563,6 +563,22 @@ mod tests {
         assert_eq!(s.error(), None);
     }
 
+    #[test]
+    fn a_run_that_cannot_be_read_back_is_an_error_and_a_lower_bound() {
+        let mut s = DistinctSet::spilling_at(1000);
+        (0..10_000u64).for_each(|h| s.insert(h * 7));
+        assert!(s.runs() >= 1);
+        // The first run loses all but its first word on disk.
+        s.runs[0].file.set_len(8).unwrap();
+        let n = s.len();
+        assert!(n < 10_000, "counted {n}");
+        assert!(s.error().is_some_and(|e| !e.is_empty()));
+        // The error survives absorbing into another set.
+        let mut total = DistinctSet::new();
+        total.absorb(s);
+        assert!(total.error().is_some());
+    }
+
     proptest! {
         #[test]
         fn counts_like_a_hash_set(
