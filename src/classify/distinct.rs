@@ -195,11 +195,7 @@ impl DistinctSet {
         };
         self.runs.sort_by_key(|r| std::cmp::Reverse(r.len));
         let small = self.runs.split_off(MAX_RUNS / 2);
-        let readers = small
-            .iter()
-            .map(|r| Source::Run(RunReader::new(r)))
-            .collect();
-        let merged = merge_sorted(readers, &mut |h| out.push(h));
+        let merged = merge_sorted(readers(&small), &mut |h| out.push(h));
         match merged.and_then(|()| out.finish()) {
             Ok(run) => self.runs.push(run),
             Err(_) => {
@@ -209,13 +205,6 @@ impl DistinctSet {
         }
     }
 
-    fn run_readers(&self) -> Vec<Source<'_>> {
-        self.runs
-            .iter()
-            .map(|r| Source::Run(RunReader::new(r)))
-            .collect()
-    }
-
     /// The number of distinct hashes (a lower bound if a run could not be
     /// read back; see [`DistinctSet::error`]).
     pub fn len(&self) -> u64 {
@@ -223,11 +212,8 @@ impl DistinctSet {
     }
 
     fn count_now(&self) -> u64 {
-        if self.runs.is_empty() {
-            if self.pending.is_empty() {
-                return self.sorted.len() as u64;
-            }
-            return merged_len(&self.sorted, &self.pending);
+        if self.runs.is_empty() && self.pending.is_empty() {
+            return self.sorted.len() as u64;
         }
         let mut n = 0;
         if let Err(e) = self.for_each(|_| n += 1) {
@@ -246,7 +232,7 @@ impl DistinctSet {
         let mut pending = self.pending.clone();
         pending.sort_unstable();
         pending.dedup();
-        let mut sources = self.run_readers();
+        let mut sources = readers(&self.runs);
         sources.push(Source::Slice(self.sorted.iter()));
         sources.push(Source::Slice(pending.iter()));
         merge_sorted(sources, &mut |h| {
@@ -299,13 +285,11 @@ fn merge_in_place(v: &mut Vec<u64>, add: &[u64]) {
     }
 }
 
-/// The number of distinct members of a sorted, repeat-free `a` and any `b`.
-fn merged_len(a: &[u64], b: &[u64]) -> u64 {
-    let mut b = b.to_vec();
-    b.sort_unstable();
-    b.dedup();
-    let common = b.iter().filter(|h| a.binary_search(h).is_ok()).count();
-    (a.len() + b.len() - common) as u64
+/// A reader for each of `runs`, as merge sources.
+fn readers(runs: &[Run]) -> Vec<Source<'_>> {
+    runs.iter()
+        .map(|r| Source::Run(RunReader::new(r)))
+        .collect()
 }
 
 /// One ascending source of a merge.

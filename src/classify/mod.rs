@@ -129,6 +129,16 @@ pub struct Count {
     pub distinct: DistinctSet,
 }
 
+impl Count {
+    /// Why the distinct count of detector `d` may be short, if it may (a
+    /// temporary file of value hashes could not be read back).
+    pub fn shortfall(&self, d: DetectorId) -> Option<String> {
+        self.distinct.error().map(|e| {
+            format!("distinct {d} values could not all be read back from a temporary file ({e}): their count is a lower bound")
+        })
+    }
+}
+
 /// A stable, unkeyed in-memory hash of a value for distinct counting. It never
 /// leaves the process (reports carry keyed fingerprints instead).
 pub fn value_hash(d: DetectorId, value: &str) -> u64 {

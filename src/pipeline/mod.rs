@@ -309,11 +309,7 @@ impl<'a> Pipeline<'a> {
         let mut tally = scan.tally;
         tally.settle();
         let verdict = tally.verdict(self.policy);
-        let lost = tally.counts.iter().find_map(|(d, c)| {
-            c.distinct.error().map(|e| {
-                format!("distinct {d} values could not all be read back from a temporary file ({e}): their count is a lower bound")
-            })
-        });
+        let lost = tally.counts.iter().find_map(|(&d, c)| c.shortfall(d));
         let error = error.or(lost);
         let listed = std::mem::take(&mut tally.listed);
         let entries =

@@ -741,11 +741,11 @@ impl<'w> Collector<'w> {
         let mut lost = Vec::new();
         for (&d, c) in &self.totals {
             s.findings_per_tier.add(policy.tier(d), c.total);
-            if let Some(e) = c.distinct.error() {
+            if let Some(reason) = c.shortfall(d) {
                 lost.push(ErrorEntry {
                     path: "(scan)".to_string(),
                     kind: "distinct".into(),
-                    reason: format!("distinct {d} values could not all be read back from a temporary file ({e}): their count is a lower bound"),
+                    reason,
                 });
             }
         }
