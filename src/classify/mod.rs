@@ -9,7 +9,7 @@
 //! Counts per file are exact (totals and distinct values); the list of
 //! findings kept for the report is capped per file.
 
-use crate::detect::{Confidence, DetectorId, Match};
+use crate::detect::{CompactString, Confidence, DetectorId, Match};
 use crate::patterns::Patterns;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -102,7 +102,7 @@ pub struct Finding {
     /// Table column or key name (shared by the findings of one file).
     pub field: Option<Arc<str>>,
     /// Normalised value (never printed unless revealed).
-    pub value: String,
+    pub value: CompactString,
 }
 
 impl Finding {

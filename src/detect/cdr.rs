@@ -11,6 +11,7 @@
 //! the start time as written), so one call gives one fingerprint.
 
 use crate::extract::table::trim_cell;
+use compact_str::{format_compact, CompactString};
 use regex::bytes::Regex;
 use std::ops::Range;
 
@@ -74,7 +75,11 @@ fn push_phone_digits(cell: &[u8], out: &mut String) -> bool {
 /// The table rule: `(byte offset of the caller cell, normalised value)`.
 /// (Built in one string: formatting three pieces cost a third of a
 /// call-detail row's time.)
-pub fn row_record(t: &[u8], fields: &[Range<usize>], cols: &CdrColumns) -> Option<(usize, String)> {
+pub fn row_record(
+    t: &[u8],
+    fields: &[Range<usize>],
+    cols: &CdrColumns,
+) -> Option<(usize, CompactString)> {
     let cell = |i: usize| fields.get(i).map(|r| &t[r.clone()]);
     let (caller, callee) = (cell(cols.caller)?, cell(cols.callee)?);
     let start = cols.start_time.and_then(cell).map_or(&b""[..], trim_cell);
@@ -91,7 +96,8 @@ pub fn row_record(t: &[u8], fields: &[Range<usize>], cols: &CdrColumns) -> Optio
         Ok(start) => value.push_str(start),
         Err(_) => value.push_str(&String::from_utf8_lossy(start)),
     }
-    Some((fields[cols.caller].start, value))
+    // Longer than a value held inline: the string's buffer is kept.
+    Some((fields[cols.caller].start, value.into()))
 }
 
 /// Compiled regular expressions of the line rule.
@@ -139,7 +145,7 @@ impl LineRule {
         &self,
         t: &[u8],
         phones: &[(Range<usize>, &str)],
-    ) -> Option<(usize, String)> {
+    ) -> Option<(usize, CompactString)> {
         let (first, a) = phones.first()?;
         let (_, b) = phones.iter().find(|(_, d)| d != a)?;
         let overlaps = |x: &Range<usize>, y: &Range<usize>| x.start < y.end && y.start < x.end;
@@ -161,7 +167,7 @@ impl LineRule {
             return None;
         }
         let stamp = String::from_utf8_lossy(&t[ts]).into_owned();
-        Some((first.start, format!("{a}|{b}|{stamp}")))
+        Some((first.start, format_compact!("{a}|{b}|{stamp}")))
     }
 }
 
@@ -181,7 +187,7 @@ mod tests {
         phones.sort_by_key(|p| p.0.start);
         LineRule::new()
             .line_record(t.as_bytes(), &phones)
-            .map(|r| r.1)
+            .map(|r| r.1.into_string())
     }
 
     #[test]

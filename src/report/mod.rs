@@ -451,7 +451,7 @@ pub fn finding_entries(
             masked: mask::mask(f.detector, &f.value),
             fingerprint: fingerprinter.fingerprint(f.detector, &f.value),
             field: f.field,
-            value: reveal.then_some(f.value),
+            value: reveal.then(|| f.value.into_string()),
             status: None,
         })
         .collect()
