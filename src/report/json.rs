@@ -223,7 +223,7 @@ mod tests {
                 detector: DetectorId::CnMobile,
                 tier: Tier::General,
                 confidence: Confidence::High,
-                masked: "138****5678".to_string(),
+                masked: "138****5678".into(),
                 fingerprint: Fingerprint([i as u8; 16]),
                 field: (i % 2 == 0).then(|| Arc::from("手机\"号")),
                 value: None,

@@ -79,35 +79,38 @@ fn email(value: &str) -> String {
 }
 
 /// The masked form of a normalised value.
-pub fn mask<'a>(d: DetectorId, value: &'a str) -> String {
+pub fn mask(d: DetectorId, value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 4);
+    mask_into(&mut out, d, value);
+    out
+}
+
+/// [`mask`], appended to `out` (a buffer reused for the findings of a file).
+pub fn mask_into(out: &mut String, d: DetectorId, value: &str) {
     match d {
-        DetectorId::CnResidentId => keep(value, 6, 4),
-        DetectorId::CnMobile | DetectorId::CnLandline => {
-            let mut out = String::with_capacity(value.len());
-            phone_into(&mut out, value);
-            out
-        }
-        DetectorId::Imsi => keep(value, 5, 2),
-        DetectorId::Imei => keep(value, 4, 2),
-        DetectorId::Iccid | DetectorId::BankCard | DetectorId::Uscc => keep(value, 6, 4),
-        DetectorId::CnPassport | DetectorId::CnTravelPermit => keep(value, 1, 3),
-        DetectorId::Email => email(value),
+        DetectorId::CnResidentId => keep_into(out, value, 6, 4),
+        DetectorId::CnMobile | DetectorId::CnLandline => phone_into(out, value),
+        DetectorId::Imsi => keep_into(out, value, 5, 2),
+        DetectorId::Imei => keep_into(out, value, 4, 2),
+        DetectorId::Iccid | DetectorId::BankCard | DetectorId::Uscc => keep_into(out, value, 6, 4),
+        DetectorId::CnPassport | DetectorId::CnTravelPermit => keep_into(out, value, 1, 3),
+        DetectorId::Email => out.push_str(&email(value)),
         DetectorId::CdrRecord => {
-            // `caller|callee|start`, cut by a byte loop (a `str` pattern
-            // search costs more than these short values).
-            let cut = |v: &'a str| match v.bytes().position(|b| b == b'|') {
-                Some(i) => (&v[..i], &v[i + 1..]),
-                None => (v, ""),
-            };
-            let (caller, rest) = cut(value);
-            let (callee, _) = cut(rest);
-            // Built in one string, without `format!`.
-            let mut out = String::with_capacity(caller.len() + callee.len() + 4);
-            phone_into(&mut out, caller);
+            let (caller, rest) = split_bar(value);
+            let (callee, _) = split_bar(rest);
+            phone_into(out, caller);
             out.push_str(" -> ");
-            phone_into(&mut out, callee);
-            out
+            phone_into(out, callee);
         }
+    }
+}
+
+/// `v` cut at its first `|` (a byte loop: a `str` pattern search costs more
+/// than these short values).
+fn split_bar(v: &str) -> (&str, &str) {
+    match v.bytes().position(|b| b == b'|') {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => (v, ""),
     }
 }
 

@@ -57,7 +57,7 @@ pub mod sarif;
 pub mod summary;
 
 use crate::classify::{Count, FileTally, FileVerdict, Finding, Policy, Tier};
-use crate::detect::{Confidence, DetectorId};
+use crate::detect::{CompactString, Confidence, DetectorId};
 use crate::options::ScanOptions;
 use fingerprint::Fingerprinter;
 use serde::{Deserialize, Serialize};
@@ -366,8 +366,8 @@ pub struct FindingEntry {
     pub tier: Tier,
     /// Confidence.
     pub confidence: Confidence,
-    /// Masked value.
-    pub masked: String,
+    /// Masked value (inline up to 24 bytes: a report lists a million).
+    pub masked: CompactString,
     /// Keyed fingerprint of the normalised value.
     pub fingerprint: fingerprint::Fingerprint,
     /// Table column or key name.
@@ -439,6 +439,7 @@ pub fn finding_entries(
     reveal: bool,
 ) -> Vec<FindingEntry> {
     let path: Arc<str> = Arc::from(path);
+    let mut masked = String::new();
     listed
         .into_iter()
         .map(|f| FindingEntry {
@@ -448,7 +449,11 @@ pub fn finding_entries(
             detector: f.detector,
             tier: f.tier,
             confidence: f.confidence,
-            masked: mask::mask(f.detector, &f.value),
+            masked: {
+                masked.clear();
+                mask::mask_into(&mut masked, f.detector, &f.value);
+                CompactString::from(masked.as_str())
+            },
             fingerprint: fingerprinter.fingerprint(f.detector, &f.value),
             field: f.field,
             value: reveal.then(|| f.value.into_string()),
@@ -995,7 +1000,7 @@ mod tests {
             detector: DetectorId::CnMobile,
             tier: Tier::General,
             confidence: Confidence::Medium,
-            masked: String::new(),
+            masked: CompactString::default(),
             fingerprint: fingerprint::Fingerprint([n; 16]),
             field: None,
             value: None,
