@@ -914,6 +914,24 @@ mod tests {
         assert_eq!(f[1].2, Confidence::Medium);
     }
 
+    /// The matches of one table row `text` split at `fields`, under `header`.
+    fn scan_row(
+        r: &Registry,
+        header: &HeaderProfile,
+        text: &str,
+        fields: &[Range<usize>],
+    ) -> Vec<Match> {
+        let u = TextUnit {
+            text: text.as_bytes(),
+            fields: crate::extract::Fields::Ranges(fields),
+            is_header: false,
+            binary: false,
+        };
+        let mut out = Vec::new();
+        r.scan(&u, Some(header), &mut out);
+        out
+    }
+
     #[test]
     fn header_columns_give_context() {
         let r = registry();
@@ -922,14 +940,7 @@ mod tests {
         assert!(!prof.is_cdr_table());
         let text = "张三,110101199003071233,13812345678";
         let fields = [0..6, 7..25, 26..37];
-        let u = TextUnit {
-            text: text.as_bytes(),
-            fields: crate::extract::Fields::Ranges(&fields),
-            is_header: false,
-            binary: false,
-        };
-        let mut out = Vec::new();
-        r.scan(&u, Some(&prof), &mut out);
+        let out = scan_row(&r, &prof, text, &fields);
         let got: Vec<_> = out
             .iter()
             .map(|m| (m.detector, m.confidence, m.field))
@@ -950,14 +961,7 @@ mod tests {
         assert!(prof.is_cdr_table());
         let text = "13812345678,13912345678,2024-03-01 10:15:22,125";
         let fields = [0..11, 12..23, 24..43, 44..47];
-        let u = TextUnit {
-            text: text.as_bytes(),
-            fields: crate::extract::Fields::Ranges(&fields),
-            is_header: false,
-            binary: false,
-        };
-        let mut out = Vec::new();
-        r.scan(&u, Some(&prof), &mut out);
+        let out = scan_row(&r, &prof, text, &fields);
         let cdr: Vec<_> = out
             .iter()
             .filter(|m| m.detector == DetectorId::CdrRecord)
@@ -978,14 +982,7 @@ mod tests {
             ["calling_number", "called_number", "start_time", "duration"],
         ] {
             let prof = r.header_profile(&header);
-            let u = TextUnit {
-                text: text.as_bytes(),
-                fields: crate::extract::Fields::Ranges(&fields),
-                is_header: false,
-                binary: false,
-            };
-            let mut out = Vec::new();
-            r.scan(&u, Some(&prof), &mut out);
+            let out = scan_row(&r, &prof, text, &fields);
             let phones: Vec<_> = out
                 .iter()
                 .filter(|m| m.detector == DetectorId::CnMobile)
@@ -1237,14 +1234,7 @@ mod tests {
         assert!(prof.is_informative());
         let text = "110101199003071233,12.50";
         let fields = [0..18, 19..24];
-        let u = TextUnit {
-            text: text.as_bytes(),
-            fields: crate::extract::Fields::Ranges(&fields),
-            is_header: false,
-            binary: false,
-        };
-        let mut out = Vec::new();
-        r.scan(&u, Some(&prof), &mut out);
+        let out = scan_row(&r, &prof, text, &fields);
         assert_eq!((out[0].confidence, out[0].weak), (Confidence::Low, true));
     }
 
