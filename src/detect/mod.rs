@@ -735,7 +735,7 @@ impl Registry {
             _ => false,
         };
         if mobile_start {
-            if let Some(tok) = mobile::parse_mobile(t, s) {
+            if let Some(tok) = mobile::parse_mobile_run(t, s, e) {
                 if self.segments.is_allocated_segment(&tok.digits) {
                     push(
                         DetectorId::CnMobile,
