@@ -57,45 +57,53 @@ impl CdrColumns {
     }
 }
 
-/// Append the digits of a phone-like cell (digits with `+ - ( )` and
-/// spaces only, at least five digits) to `out`; `false` if it is not one.
-fn push_phone_digits(cell: &[u8], out: &mut String) -> bool {
-    let before = out.len();
-    for &b in trim_cell(cell) {
+/// How many digits a phone-like cell holds (digits with `+ - ( )` and
+/// spaces only, at least five digits), or `None` if it is not one.
+fn phone_digits(cell: &[u8]) -> Option<usize> {
+    let mut n = 0;
+    for &b in cell {
         if b.is_ascii_digit() {
-            out.push(char::from(b));
+            n += 1;
         } else if !matches!(b, b' ' | b'+' | b'-' | b'(' | b')') {
-            out.truncate(before);
-            return false;
+            return None;
         }
     }
-    out.len() - before >= 5
+    (n >= 5).then_some(n)
+}
+
+/// Append the `n` digits of a phone-like cell: at once when it holds
+/// nothing else, as nearly every cell.
+fn push_digits(cell: &[u8], n: usize, out: &mut Vec<u8>) {
+    if n == cell.len() {
+        out.extend_from_slice(cell);
+    } else {
+        out.extend(cell.iter().filter(|b| b.is_ascii_digit()));
+    }
 }
 
 /// The table rule: `(byte offset of the caller cell, normalised value)`.
-/// (Built in one string: formatting three pieces cost a third of a
-/// call-detail row's time.)
+/// The cells are checked before anything is allocated, and the value is
+/// built as bytes and checked as UTF-8 once: a character pushed at a time
+/// and the start time checked alone made this a tenth of a call-detail
+/// row's instructions.
 pub fn row_record(
     t: &[u8],
     fields: &[Range<usize>],
     cols: &CdrColumns,
 ) -> Option<(usize, CompactString)> {
-    let cell = |i: usize| fields.get(i).map(|r| &t[r.clone()]);
+    let cell = |i: usize| fields.get(i).map(|r| trim_cell(&t[r.clone()]));
     let (caller, callee) = (cell(cols.caller)?, cell(cols.callee)?);
-    let start = cols.start_time.and_then(cell).map_or(&b""[..], trim_cell);
-    let mut value = String::with_capacity(caller.len() + callee.len() + start.len() + 2);
-    if !push_phone_digits(caller, &mut value) {
-        return None;
-    }
-    value.push('|');
-    if !push_phone_digits(callee, &mut value) {
-        return None;
-    }
-    value.push('|');
-    match std::str::from_utf8(start) {
-        Ok(start) => value.push_str(start),
-        Err(_) => value.push_str(&String::from_utf8_lossy(start)),
-    }
+    let (a, b) = (phone_digits(caller)?, phone_digits(callee)?);
+    let start = cols.start_time.and_then(cell).unwrap_or_default();
+    let mut value = Vec::with_capacity(a + b + start.len() + 2);
+    push_digits(caller, a, &mut value);
+    value.push(b'|');
+    push_digits(callee, b, &mut value);
+    value.push(b'|');
+    value.extend_from_slice(start);
+    // Digits and `|` are ASCII: only the start time can be replaced.
+    let value = String::from_utf8(value)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     // Longer than a value held inline: the string's buffer is kept.
     Some((fields[cols.caller].start, value.into()))
 }
