@@ -263,5 +263,13 @@ mod tests {
         let t = b"unknown,10086,2024-03-01 10:00";
         let fields = [0..7, 8..13, 14..30];
         assert_eq!(row_record(t, &fields, &cols), None);
+        // A start cell that is not UTF-8 (binary data) is replaced, the
+        // numbers are kept.
+        let t = b"13812345678,13912345678,\xff10:00";
+        let fields = [0..11, 12..23, 24..30];
+        assert_eq!(
+            row_record(t, &fields, &cols).map(|r| r.1).as_deref(),
+            Some("13812345678|13912345678|\u{fffd}10:00")
+        );
     }
 }
