@@ -1,6 +1,7 @@
 //! Criterion micro-benchmarks for the hot paths: the candidate scanner over
 //! typical lines (log lines dense with digits, prose without, CSV rows with
-//! values) and the validators. A regression here shows before it reaches the
+//! values), call-detail table rows under their header (the costliest data
+//! per byte), the validators and the masks of listed findings. A regression here shows before it reaches the
 //! corpus benchmark (`bench/run.sh`).
 //!
 //! cargo bench --bench scanner
@@ -11,9 +12,10 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use leakscan::detect::candidates::Candidates;
 use leakscan::detect::checksum::{luhn_valid, resident_id_check_char};
-use leakscan::detect::Registry;
+use leakscan::detect::{DetectorId, Registry};
 use leakscan::extract::{Fields, TextUnit};
 use leakscan::patterns::Patterns;
+use leakscan::report::mask::mask;
 use std::hint::black_box;
 
 fn lines() -> Vec<(&'static str, String)> {
@@ -67,6 +69,67 @@ fn scanner(c: &mut Criterion) {
     group.finish();
 }
 
+/// Rows of a call-detail export under its header: two numbers and a
+/// record to read in every row.
+fn cdr_rows(c: &mut Criterion) {
+    let patterns = Patterns::builtin().expect("built-in patterns load");
+    let registry = Registry::new(&patterns, 20261128);
+    let header =
+        registry.header_profile(&["主叫号码", "被叫号码", "开始时间", "通话时长(秒)", "基站号"]);
+    let rows = [
+        "13812345678,13912345678,2024-03-01 10:15:22,125,906248700",
+        "15012345678,10086,2024-03-01 11:02:09,37,175762526",
+        "18612345678,13712345678,2024-03-02 08:45:51,2552,840283417",
+    ];
+    let split: Vec<(&str, Vec<std::ops::Range<usize>>)> = rows
+        .iter()
+        .map(|row| {
+            let mut fields = Vec::new();
+            let mut start = 0;
+            for cell in row.split(',') {
+                fields.push(start..start + cell.len());
+                start += cell.len() + 1;
+            }
+            (*row, fields)
+        })
+        .collect();
+    let bytes: usize = rows.iter().map(|r| r.len()).sum();
+    let mut out = Vec::new();
+    let mut group = c.benchmark_group("cdr_rows");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("table_rule", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for (row, fields) in &split {
+                let unit = TextUnit {
+                    text: row.as_bytes(),
+                    fields: Fields::Ranges(fields),
+                    is_header: false,
+                    binary: false,
+                };
+                registry.scan(black_box(&unit), Some(&header), &mut out);
+                n += out.len();
+            }
+            n
+        })
+    });
+    group.finish();
+}
+
+fn masks(c: &mut Criterion) {
+    c.bench_function("mask_mobile", |b| {
+        b.iter(|| mask(DetectorId::CnMobile, black_box("13812345678")))
+    });
+    c.bench_function("mask_cdr_record", |b| {
+        b.iter(|| {
+            mask(
+                DetectorId::CdrRecord,
+                black_box("13812345678|13912345678|2024-03-01 10:15:22"),
+            )
+        })
+    });
+}
+
 fn validators(c: &mut Criterion) {
     c.bench_function("gb11643_check_char", |b| {
         b.iter(|| resident_id_check_char(black_box(b"11010119900307123")))
@@ -76,5 +139,5 @@ fn validators(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, scanner, validators);
+criterion_group!(benches, scanner, cdr_rows, validators, masks);
 criterion_main!(benches);
