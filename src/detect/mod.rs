@@ -971,6 +971,33 @@ mod tests {
     }
 
     #[test]
+    fn caller_and_callee_columns_name_landlines_too() {
+        // An unformatted landline alone is `low` (not reported by
+        // default); in a caller or callee column it is named, in either
+        // language.
+        let r = registry();
+        let text = "01062345678,13912345678,2024-03-01 10:15:22,125";
+        let fields = [0..11, 12..23, 24..43, 44..47];
+        for header in [
+            ["主叫号码", "被叫号码", "开始时间", "通话时长"],
+            ["calling_number", "called_number", "start_time", "duration"],
+        ] {
+            let prof = r.header_profile(&header);
+            let out = scan_row(&r, &prof, text, &fields);
+            let landlines: Vec<_> = out
+                .iter()
+                .filter(|m| m.detector == DetectorId::CnLandline)
+                .map(|m| (m.value.as_str(), m.confidence, m.field))
+                .collect();
+            assert_eq!(
+                landlines,
+                [("01062345678", Confidence::High, Some(0))],
+                "{header:?}"
+            );
+        }
+    }
+
+    #[test]
     fn caller_and_callee_columns_name_phone_numbers() {
         // A caller or callee column names a phone number in either
         // language: its numbers are `high` with no hotword in the row.
