@@ -381,12 +381,19 @@ pub fn accuracy_corpus(dir: &Path, rows: usize) -> Truth {
 
     let mut cdr = Labelled::new("cdr/202403.csv");
     cdr.line("主叫号码,被叫号码,开始时间,通话时长,基站", &[]);
-    for _ in 0..rows {
-        let (a, b, t) = (mobile(&mut rng), mobile(&mut rng), timestamp(&mut rng));
+    for i in 0..rows {
+        let (a, t) = (mobile(&mut rng), timestamp(&mut rng));
+        // Every tenth callee is a landline, written without separators:
+        // the callee column names it.
+        let (b, callee) = if i % 10 == 9 {
+            (landline(&mut rng).0, "cn_landline")
+        } else {
+            (mobile(&mut rng), "cn_mobile")
+        };
         let rec = format!("{a}|{b}|{t}");
         cdr.line(
             &format!("{a},{b},{t},{},{}", rng.below(3600), rng.digits(9)),
-            &[("cn_mobile", &a), ("cn_mobile", &b), ("cdr_record", &rec)],
+            &[("cn_mobile", &a), (callee, &b), ("cdr_record", &rec)],
         );
     }
     files.push((cdr, "utf-8"));
