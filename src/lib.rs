@@ -151,7 +151,7 @@ pub fn scan(
     // many files' findings (tests/report.rs measures NDJSON's peak memory).
     let (tx, rx) = mpsc::sync_channel::<Vec<FileOutcome>>(2 * pool.current_num_threads().max(2));
     std::thread::scope(|s| {
-        let (registry, policy, rules) = (&registry, &policy, &rules);
+        let (registry, policy, rules, pool) = (&registry, &policy, &rules, &pool);
         s.spawn(move || {
             let pipeline = pipeline::Pipeline {
                 registry,
@@ -205,6 +205,9 @@ pub fn scan(
             id_with_phone: policy.id_with_phone,
         },
     };
+    // Counting and sorting at the end use the scan's threads.
+    let settle = collector.settle();
+    pool.install(|| settle.run());
     collector
         .finish(info, &policy, &rules)
         .map_err(ScanError::Output)

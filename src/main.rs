@@ -45,6 +45,12 @@ fn sanitize(s: &str) -> String {
 
 fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let opts = args.to_options()?;
+    // `-j` bounds the report's parallel work too (serialising, sorting),
+    // which runs on rayon's global pool after the scan's own.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build_global()
+        .map_err(|e| anyhow::anyhow!("starting worker threads: {e}"))?;
     let talk = !args.quiet;
     if opts.reveal {
         eprintln!("leakscan: warning: --reveal puts unmasked personal data in the report; handle it as core-sensitive");

@@ -492,6 +492,8 @@ pub struct Collector<'w> {
     totals: BTreeMap<DetectorId, Count>,
     files: Vec<FileEntry>,
     findings: Vec<FindingEntry>,
+    /// Whether [`Settle::run`] has run.
+    settled: bool,
     suppressed: Vec<SuppressedEntry>,
     suppressed_per_rule: BTreeMap<usize, u64>,
     skipped: Vec<SkipEntry>,
@@ -542,6 +544,7 @@ impl<'w> Collector<'w> {
             totals: BTreeMap::new(),
             files: Vec::new(),
             findings: Vec::new(),
+            settled: false,
             suppressed: Vec::new(),
             suppressed_per_rule: BTreeMap::new(),
             skipped: Vec::new(),
@@ -715,6 +718,19 @@ impl<'w> Collector<'w> {
         self.totals.values().map(|c| c.total).sum()
     }
 
+    /// The work left once every file is in: counting distinct values
+    /// (merging what went to disk) and sorting the findings. [`Settle::run`]
+    /// does it in parallel on the current rayon pool; [`Collector::finish`]
+    /// runs it if it has not run. (The collector itself, which may hold the
+    /// NDJSON stream, stays on its thread.)
+    pub fn settle(&mut self) -> Settle<'_> {
+        Settle {
+            totals: &self.totals,
+            findings: &mut self.findings,
+            done: &mut self.settled,
+        }
+    }
+
     /// Sort everything and build the report; when streaming, write the
     /// closing summary line. Fails with the first error writing the stream.
     pub fn finish(
@@ -724,25 +740,15 @@ impl<'w> Collector<'w> {
         rules: &crate::suppress::Rules,
     ) -> io::Result<ScanReport> {
         let mut s = std::mem::take(&mut self.summary);
-        // Counting distinct values merges what went to disk, a thread per
-        // detector; sorting the findings moves every entry: all side by side.
-        let (totals, findings) = (&self.totals, &mut self.findings);
-        s.findings_per_detector = std::thread::scope(|scope| {
-            let counts: Vec<_> = totals
-                .iter()
-                .map(|(&d, c)| (d, c.total, scope.spawn(|| c.distinct.len())))
-                .collect();
-            sort_findings(findings);
-            counts
-                .into_iter()
-                .map(|(d, total, distinct)| {
-                    let distinct = distinct
-                        .join()
-                        .map_err(|_| io::Error::other("counting distinct values failed"))?;
-                    Ok((d, DetectorCount { total, distinct }))
-                })
-                .collect::<io::Result<BTreeMap<_, _>>>()
-        })?;
+        self.settle().run();
+        s.findings_per_detector = self
+            .totals
+            .iter()
+            .map(|(&d, c)| {
+                let (total, distinct) = (c.total, c.distinct.len());
+                (d, DetectorCount { total, distinct })
+            })
+            .collect();
         let mut lost = Vec::new();
         for (&d, c) in &self.totals {
             s.findings_per_tier.add(policy.tier(d), c.total);
@@ -818,6 +824,34 @@ impl<'w> Collector<'w> {
         };
         report.sort();
         Ok(report)
+    }
+}
+
+/// The collector's end-of-scan work, borrowed from it (see
+/// [`Collector::settle`]).
+pub struct Settle<'a> {
+    totals: &'a BTreeMap<DetectorId, Count>,
+    findings: &'a mut Vec<FindingEntry>,
+    done: &'a mut bool,
+}
+
+impl Settle<'_> {
+    /// Count every detector's distinct values (a task each) beside sorting
+    /// the findings; nothing if done before.
+    pub fn run(self) {
+        if std::mem::replace(self.done, true) {
+            return;
+        }
+        let (totals, findings) = (self.totals, self.findings);
+        rayon::join(
+            || sort_findings(findings),
+            || {
+                use rayon::prelude::*;
+                totals.par_iter().for_each(|(_, c)| {
+                    c.distinct.len();
+                });
+            },
+        );
     }
 }
 
