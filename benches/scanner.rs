@@ -1,8 +1,10 @@
 //! Criterion micro-benchmarks for the hot paths: the candidate scanner over
 //! typical lines (log lines dense with digits, prose without, CSV rows with
 //! values), call-detail table rows under their header (the costliest data
-//! per byte), the validators and the masks of listed findings. A regression here shows before it reaches the
-//! corpus benchmark (`bench/run.sh`).
+//! per byte), the validators, the masks of listed findings and the
+//! distinct count at the end of a scan (a merge of runs on disk). A
+//! regression here shows before it reaches the corpus benchmark
+//! (`bench/run.sh`).
 //!
 //! cargo bench --bench scanner
 
@@ -139,5 +141,39 @@ fn validators(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, scanner, cdr_rows, validators, masks);
+/// Counting a set of a million hashes that spilled four runs to disk, as
+/// the summary of a large call-detail scan does once at its end.
+fn distinct_count(c: &mut Criterion) {
+    use leakscan::classify::DistinctSet;
+    let filled = || {
+        let mut set = DistinctSet::spilling_at(1 << 18);
+        // A fixed odd multiplier walks every u64 once: distinct hashes in
+        // no order, a few repeated.
+        for i in 0..1_100_000u64 {
+            set.insert((i % 1_000_000).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        }
+        set.settle();
+        set
+    };
+    let mut group = c.benchmark_group("distinct");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(1_000_000));
+    group.bench_function("count_1m_spilled", |b| {
+        b.iter_batched(
+            filled,
+            |set| assert_eq!(set.len(), 1_000_000),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    scanner,
+    cdr_rows,
+    validators,
+    masks,
+    distinct_count
+);
 criterion_main!(benches);

@@ -312,31 +312,37 @@ impl Source<'_> {
 /// [`MAX_RUNS`] + 2 sources, and a scan of a few beat a binary heap.
 fn merge_sorted(
     mut sources: Vec<Source<'_>>,
-    f: &mut dyn FnMut(u64) -> io::Result<()>,
+    f: &mut impl FnMut(u64) -> io::Result<()>,
 ) -> io::Result<()> {
+    // The head of each source not yet exhausted, with the source's index
+    // (a source is dropped from the scan when it ends: no `None` heads).
     let mut heads = Vec::with_capacity(sources.len());
-    for s in sources.iter_mut() {
-        heads.push(s.next().transpose()?);
+    for (i, s) in sources.iter_mut().enumerate() {
+        if let Some(h) = s.next().transpose()? {
+            heads.push((h, i));
+        }
     }
     let mut last = None;
-    loop {
-        let mut best: Option<(u64, usize)> = None;
-        for (i, head) in heads.iter().enumerate() {
-            if let Some(h) = *head {
-                if best.is_none_or(|(b, _)| h < b) {
-                    best = Some((h, i));
-                }
+    while !heads.is_empty() {
+        let mut best = 0;
+        for i in 1..heads.len() {
+            if heads[i].0 < heads[best].0 {
+                best = i;
             }
         }
-        let Some((h, i)) = best else {
-            return Ok(());
-        };
+        let (h, i) = heads[best];
         if last != Some(h) {
             f(h)?;
             last = Some(h);
         }
-        heads[i] = sources[i].next().transpose()?;
+        match sources[i].next() {
+            Some(next) => heads[best].0 = next?,
+            None => {
+                heads.swap_remove(best);
+            }
+        }
     }
+    Ok(())
 }
 
 /// The keystream of run `nonce`: the BLAKE3 output stream keyed with a
