@@ -496,6 +496,7 @@ impl ScanArgs {
                 self.ignore_file.clone()
             },
             show_suppressed: self.show_suppressed,
+            keep_findings: self.format != Format::Text,
             patterns_dir: self.patterns.clone(),
             policy_file: self.policy.clone(),
             bulk_threshold: self.bulk_threshold,

@@ -134,6 +134,9 @@ pub fn scan(
     let fingerprinter = report::fingerprint::Fingerprinter::new(&opts.hash_key);
     let key_id = fingerprinter.key_id();
     let mut collector = Collector::new(opts.all_files, stream);
+    if !opts.keep_findings {
+        collector = collector.dropping_findings();
+    }
     if let Some(path) = &opts.baseline {
         let base = report::load::load(path)?;
         report::diff::check_keys(base.key_id(), Some(&key_id))?;

@@ -296,3 +296,50 @@ fn no_output_format_leaks_a_value_unless_revealed() {
         );
     }
 }
+
+/// The text summary prints counts only: its scan keeps no findings, and
+/// still counts as listed what a JSON report of the same scan lists.
+#[test]
+fn text_summary_keeps_no_findings_and_counts_the_listed_ones() {
+    let fx = fixtures();
+    let args = [
+        fx.as_str(),
+        "--max-findings-per-file",
+        "3",
+        "--fail-on",
+        "never",
+    ];
+    let (json, _, code) = scan_raw(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(code, 0);
+    let json: Value = serde_json::from_str(&json).expect("json report");
+    let (total, listed) = (
+        json["summary"]["findings_total"].as_u64().expect("total"),
+        json["summary"]["findings_listed"].as_u64().expect("listed"),
+    );
+    assert!(listed > 0 && listed < total, "the cap leaves some unlisted");
+    let (text, _, code) = scan_raw(&args);
+    assert_eq!(code, 0);
+    let want = format!("findings: {total} (");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&want))
+        .unwrap_or_else(|| panic!("no findings line in {text}"));
+    assert!(line.ends_with(&format!("; {listed} listed")), "{line}");
+
+    // The library's report behind that summary holds no finding entries.
+    let mut opts = leakscan::options::ScanOptions {
+        roots: vec![Path::new(&fx).to_path_buf()],
+        max_findings_per_file: 3,
+        keep_findings: false,
+        ..Default::default()
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut progress = leakscan::progress::Progress::new(false);
+    let report = leakscan::scan(&opts, &mut progress, None, &cancel).expect("scan");
+    assert!(report.findings.is_empty());
+    assert_eq!(report.summary.findings_listed, listed);
+    assert_eq!(report.summary.findings_total, total);
+    opts.keep_findings = true;
+    let report = leakscan::scan(&opts, &mut progress, None, &cancel).expect("scan");
+    assert_eq!(report.findings.len() as u64, listed);
+}

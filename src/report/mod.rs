@@ -492,6 +492,8 @@ pub struct Collector<'w> {
     totals: BTreeMap<DetectorId, Count>,
     files: Vec<FileEntry>,
     findings: Vec<FindingEntry>,
+    /// Whether listed findings are kept (see [`Collector::dropping_findings`]).
+    keep_findings: bool,
     /// Whether [`Settle::run`] has run.
     settled: bool,
     suppressed: Vec<SuppressedEntry>,
@@ -544,6 +546,7 @@ impl<'w> Collector<'w> {
             totals: BTreeMap::new(),
             files: Vec::new(),
             findings: Vec::new(),
+            keep_findings: true,
             settled: false,
             suppressed: Vec::new(),
             suppressed_per_rule: BTreeMap::new(),
@@ -558,6 +561,14 @@ impl<'w> Collector<'w> {
     /// Put the keyed distinct-value sets in the report (shard reports).
     pub fn exporting_distinct(mut self, fingerprinter: Fingerprinter) -> Self {
         self.export_distinct = Some(fingerprinter);
+        self
+    }
+
+    /// Count listed findings (and mark them against a baseline) without
+    /// keeping them: the report will have no `findings` or `suppressed`
+    /// entries, only its files and counts.
+    pub fn dropping_findings(mut self) -> Self {
+        self.keep_findings = false;
         self
     }
 
@@ -708,8 +719,10 @@ impl<'w> Collector<'w> {
             }
         } else {
             self.files.push(file);
-            self.findings.extend(entries);
-            self.suppressed.extend(suppressed);
+            if self.keep_findings {
+                self.findings.extend(entries);
+                self.suppressed.extend(suppressed);
+            }
         }
     }
 
