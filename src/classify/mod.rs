@@ -154,6 +154,9 @@ pub struct FileTally {
     pub listed: Vec<Finding>,
     /// Findings counted but not kept.
     pub not_listed: u64,
+    /// Listed findings passed on as a number only, for a report that keeps
+    /// none (the text summary).
+    pub unkept: u64,
     /// Whether a record held an ID number together with a phone number.
     pub id_with_phone: bool,
     /// Suppressed findings per suppression rule (by index).

@@ -312,11 +312,18 @@ impl<'a> Pipeline<'a> {
         let lost = tally.counts.iter().find_map(|(&d, c)| c.shortfall(d));
         let error = error.or(lost);
         let listed = std::mem::take(&mut tally.listed);
-        let entries =
-            report::finding_entries(&display, listed, self.fingerprinter, self.opts.reveal);
-        let (by, hidden): (Vec<usize>, Vec<_>) = std::mem::take(&mut tally.suppressed_listed)
+        let (by, mut hidden): (Vec<usize>, Vec<_>) = std::mem::take(&mut tally.suppressed_listed)
             .into_iter()
             .unzip();
+        // A report that keeps no findings (and marks none against a
+        // baseline) needs only their number: no masks, no fingerprints.
+        let entries = if self.opts.keep_findings || self.opts.baseline.is_some() {
+            report::finding_entries(&display, listed, self.fingerprinter, self.opts.reveal)
+        } else {
+            tally.unkept = listed.len() as u64;
+            hidden.clear();
+            Vec::new()
+        };
         let suppressed =
             report::finding_entries(&display, hidden, self.fingerprinter, self.opts.reveal)
                 .into_iter()

@@ -675,6 +675,7 @@ impl<'w> Collector<'w> {
             self.summary.files_with_findings += 1;
             self.summary.highest_tier = self.summary.highest_tier.max(Some(tier));
         }
+        let listed = entries.len() as u64 + tally.unkept;
         let detectors = detector_counts(tally.counts.iter());
         for (d, c) in tally.counts {
             let t = self.totals.entry(d).or_default();
@@ -688,14 +689,14 @@ impl<'w> Collector<'w> {
             encoding: encoding.into(),
             bytes,
             findings: total,
-            listed: entries.len() as u64,
+            listed,
             not_listed: tally.not_listed,
             detectors,
             escalations: verdict.escalations,
             decode_replacements: replaced,
             suppressed: suppressed_total,
         };
-        self.findings_listed += entries.len() as u64;
+        self.findings_listed += listed;
         if let Some((baseline, sum)) = self.baseline.as_mut() {
             for e in &mut entries {
                 let status = baseline.status(e);
