@@ -325,6 +325,15 @@ fn baseline_marks_findings_and_fail_on_new_gates_only_new_ones() {
         .map(|f| f["path"].as_str().unwrap())
         .collect();
     assert_eq!(new, ["docs/team.md", "exports/new.csv"]);
+    // The text summary (which keeps no findings) marks them all the same.
+    let (code, text, _) = run(&["scan", root, "--baseline", b, "--fail-on-new", "core"]);
+    assert_eq!(code, 1, "new core findings");
+    assert!(
+        text.contains(
+            "against the baseline: 2 new (core 2, general 0, public 0), 7 known, 1 resolved"
+        ),
+        "{text}"
+    );
     // The NDJSON stream carries the status too.
     let (code, nd, _) = run(&["scan", root, "-q", "-f", "ndjson", "--baseline", b]);
     assert_eq!(code, 1);
