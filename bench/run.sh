@@ -6,7 +6,8 @@
 #
 # Builds in release mode, generates a deterministic synthetic corpus of about
 # MIB MiB (default 1024) under bench/ if absent, warms the page cache, then runs
-# the three commands in alternation RUNS times (default 5) and prints the
+# leakscan (JSON report, and the default text summary), rg and cat in
+# alternation RUNS times (default 5) and prints the
 # median throughput, the ratios and the peak RSS (GNU time). ripgrep is
 # installed with apt-get (Debian package `ripgrep`) or `cargo install ripgrep`
 # when missing. THREADS (default: all cores) is passed to both tools.
@@ -40,15 +41,19 @@ mib=$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b/1048576}')
 # \b and \d make rg 13 about 25x slower on this corpus).
 RE_ID='(?-u:\b)[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?-u:\b)'
 RE_MOBILE='(?-u:\b)1[3-9][0-9]{9}(?-u:\b)'
-RG_THREADS=()
-LS_THREADS=()
-if [ "$THREADS" != 0 ]; then RG_THREADS=(-j "$THREADS"); LS_THREADS=(-j "$THREADS"); fi
+# The thread count as one word for both tools ("-j N", or nothing for all
+# cores): a scalar, since the timed runs are new shells and arrays are
+# not exported to them.
+JOBS=""
+if [ "$THREADS" != 0 ]; then JOBS="-j $THREADS"; fi
 
-run_leakscan() { "$LEAKSCAN" scan "$CORPUS" -q --no-progress --format json "${LS_THREADS[@]}" --fail-on never > "$OUT/leakscan.json"; }
-run_rg() { rg -c -a --no-ignore --hidden "${RG_THREADS[@]}" -e "$RE_ID" -e "$RE_MOBILE" "$CORPUS" > "$OUT/rg.txt" || true; }
+run_leakscan() { "$LEAKSCAN" scan "$CORPUS" -q --no-progress --format json $JOBS --fail-on never > "$OUT/leakscan.json"; }
+# The default format: the text summary, which keeps no findings.
+run_summary() { "$LEAKSCAN" scan "$CORPUS" -q --no-progress $JOBS --fail-on never > "$OUT/summary.txt"; }
+run_rg() { rg -c -a --no-ignore --hidden $JOBS -e "$RE_ID" -e "$RE_MOBILE" "$CORPUS" > "$OUT/rg.txt" || true; }
 run_cat() { find "$CORPUS" -type f -exec cat {} + > /dev/null; }
-export -f run_leakscan run_rg run_cat
-export LEAKSCAN CORPUS OUT RE_ID RE_MOBILE
+export -f run_leakscan run_summary run_rg run_cat
+export LEAKSCAN CORPUS OUT RE_ID RE_MOBILE JOBS
 
 # One timed run: prints "seconds max_rss_kib". The output of the run before
 # is removed first: on ext4, writing a file truncated by `>` (or renamed
@@ -59,6 +64,7 @@ timed() {
   local t0 t1
   case $1 in
     leakscan) rm -f "$OUT/leakscan.json" ;;
+    summary) rm -f "$OUT/summary.txt" ;;
     rg) rm -f "$OUT/rg.txt" ;;
   esac
   t0=$(date +%s.%N)
@@ -69,9 +75,10 @@ timed() {
 
 run_cat  # warm the page cache
 declare -A secs rss
-for tool in leakscan rg cat; do secs[$tool]=""; rss[$tool]=0; done
+TOOLS=(leakscan summary rg cat)
+for tool in "${TOOLS[@]}"; do secs[$tool]=""; rss[$tool]=0; done
 for ((i = 1; i <= RUNS; i++)); do
-  for tool in leakscan rg cat; do
+  for tool in "${TOOLS[@]}"; do
     read -r s r < <(timed "$tool")
     secs[$tool]+="$s "
     (( r > rss[$tool] )) && rss[$tool]=$r
@@ -80,19 +87,21 @@ done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 declare -A med
-for tool in leakscan rg cat; do med[$tool]=$(echo "${secs[$tool]}" | median); done
+for tool in "${TOOLS[@]}"; do med[$tool]=$(echo "${secs[$tool]}" | median); done
 
 echo "corpus: $CORPUS, $files files, $mib MiB; runs: $RUNS; threads: ${THREADS/#0/all} ($(nproc) cores)"
 printf '%-10s %10s %10s %12s\n' tool median_s MiB/s peak_RSS_MiB
-for tool in leakscan rg cat; do
+for tool in "${TOOLS[@]}"; do
   awk -v t="$tool" -v s="${med[$tool]}" -v m="$mib" -v r="${rss[$tool]}" \
     'BEGIN {printf "%-10s %10.3f %10.1f %12.1f\n", t, s, m/s, r/1024}'
 done
 # Every run, in order: the machines are shared, and the spread shows how far
 # a median can be trusted.
-for tool in leakscan rg cat; do printf '%-10s runs (s): %s\n' "$tool" "${secs[$tool]}"; done
+for tool in "${TOOLS[@]}"; do printf '%-10s runs (s): %s\n' "$tool" "${secs[$tool]}"; done
 awk -v l="${med[leakscan]}" -v g="${med[rg]}" -v c="${med[cat]}" \
-  'BEGIN {printf "leakscan/rg throughput ratio: %.2fx   leakscan/cat: %.2fx\n", g/l, c/l}'
+  'BEGIN {printf "leakscan/rg throughput ratio: %.2fx   leakscan/cat: %.2fx   (JSON report)\n", g/l, c/l}'
+awk -v l="${med[summary]}" -v g="${med[rg]}" -v c="${med[cat]}" \
+  'BEGIN {printf "leakscan/rg throughput ratio: %.2fx   leakscan/cat: %.2fx   (text summary, the default)\n", g/l, c/l}'
 rg_hits=$(awk -F: '{s+=$NF} END {print s+0}' "$OUT/rg.txt")
 ls_hits=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["findings_total"])' "$OUT/leakscan.json" 2>/dev/null || echo "?")
 echo "matching lines (rg -c): $rg_hits; leakscan findings: $ls_hits"
