@@ -496,7 +496,11 @@ impl ScanArgs {
                 self.ignore_file.clone()
             },
             show_suppressed: self.show_suppressed,
-            keep_findings: self.format != Format::Text,
+            findings_kept: match self.format {
+                Format::Text => Some(0),
+                Format::Html => Some(crate::report::html::SAMPLE),
+                _ => None,
+            },
             patterns_dir: self.patterns.clone(),
             policy_file: self.policy.clone(),
             bulk_threshold: self.bulk_threshold,

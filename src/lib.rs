@@ -134,8 +134,8 @@ pub fn scan(
     let fingerprinter = report::fingerprint::Fingerprinter::new(&opts.hash_key);
     let key_id = fingerprinter.key_id();
     let mut collector = Collector::new(opts.all_files, stream);
-    if !opts.keep_findings {
-        collector = collector.dropping_findings();
+    if let Some(n) = opts.findings_kept {
+        collector = collector.keeping_first(n);
     }
     if let Some(path) = &opts.baseline {
         let base = report::load::load(path)?;

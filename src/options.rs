@@ -54,12 +54,13 @@ pub struct ScanOptions {
     pub ignore_files: Vec<PathBuf>,
     /// List suppressed findings in the report.
     pub show_suppressed: bool,
-    /// Keep the listed findings in the returned report. Off when only the
-    /// summary is written (`--format text`): a scan of a large share then
-    /// holds its files and counts, not a million findings it never prints
-    /// (counted as listed all the same). Not echoed in the report.
+    /// Listed findings kept in the returned report: all (`None`), or only
+    /// the first N in report order. The text summary keeps none and the
+    /// HTML page its sample: a scan of a large share then holds its files
+    /// and counts, not a million findings it never prints (all are counted
+    /// as listed the same). Not echoed in the report.
     #[serde(skip)]
-    pub keep_findings: bool,
+    pub findings_kept: Option<usize>,
     /// Report of an earlier scan to mark findings `new` or `known` against.
     pub baseline: Option<PathBuf>,
     /// Exit 1 only when a file with new findings (against the baseline) is at or above this tier.
@@ -114,7 +115,7 @@ impl Default for ScanOptions {
             split_size: 8 << 20,
             ignore_files: Vec::new(),
             show_suppressed: false,
-            keep_findings: true,
+            findings_kept: None,
             baseline: None,
             fail_on_new: None,
             shard: None,

@@ -330,7 +330,7 @@ fn text_summary_keeps_no_findings_and_counts_the_listed_ones() {
     let mut opts = leakscan::options::ScanOptions {
         roots: vec![Path::new(&fx).to_path_buf()],
         max_findings_per_file: 3,
-        keep_findings: false,
+        findings_kept: Some(0),
         ..Default::default()
     };
     let cancel = std::sync::atomic::AtomicBool::new(false);
@@ -339,7 +339,60 @@ fn text_summary_keeps_no_findings_and_counts_the_listed_ones() {
     assert!(report.findings.is_empty());
     assert_eq!(report.summary.findings_listed, listed);
     assert_eq!(report.summary.findings_total, total);
-    opts.keep_findings = true;
+    opts.findings_kept = None;
     let report = leakscan::scan(&opts, &mut progress, None, &cancel).expect("scan");
     assert_eq!(report.findings.len() as u64, listed);
+}
+
+/// The HTML page shows the first findings of the report: kept as it scans
+/// (at most twice the sample), they are the JSON report's first ones.
+#[test]
+fn html_sample_is_the_reports_first_findings() {
+    let dir = TestDir::new();
+    let mut rng = Rng(77);
+    // 12 files of 60 numbers: 720 listed, more than twice the sample. The
+    // walk reads `a/` before `a-b/`, the report puts `a-b/` first ('-' sorts
+    // before '/'): the first findings to arrive are not the first listed.
+    for f in 0..12 {
+        let text: String = (0..60)
+            .map(|_| format!("手机号码 {}\n", synth::mobile(&mut rng)))
+            .collect();
+        dir.create(
+            &format!("{}/notes_{f}.txt", ["a", "a-b", "b"][f % 3]),
+            &text,
+        );
+    }
+    let root = dir.path().to_str().unwrap();
+    let (json, _, _) = scan_raw(&[root, "-f", "json", "--fail-on", "never"]);
+    let json: Value = serde_json::from_str(&json).expect("json report");
+    let listed = json["findings"].as_array().expect("findings");
+    assert_eq!(listed.len(), 720);
+    let (html, _, code) = scan_raw(&[root, "-f", "html", "--fail-on", "never"]);
+    assert_eq!(code, 0);
+    assert!(
+        html.contains("Findings (first 200 of 720 listed"),
+        "heading"
+    );
+    let table = &html[html
+        .find(r#"<table id="findings">"#)
+        .expect("findings table")..];
+    let table = &table[..table.find("</table>").expect("table end")];
+    let shown: Vec<(String, String)> = table
+        .split("<tr><td>")
+        .skip(1)
+        .map(|row| {
+            let cells: Vec<&str> = row.split("</td><td>").collect();
+            (cells[0].to_string(), cells[5].to_string())
+        })
+        .collect();
+    let first: Vec<(String, String)> = listed[..200]
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                format!("<code>{}</code>", f["masked"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(shown, first);
 }

@@ -317,7 +317,7 @@ impl<'a> Pipeline<'a> {
             .unzip();
         // A report that keeps no findings (and marks none against a
         // baseline) needs only their number: no masks, no fingerprints.
-        let entries = if self.opts.keep_findings || self.opts.baseline.is_some() {
+        let entries = if self.opts.findings_kept != Some(0) || self.opts.baseline.is_some() {
             report::finding_entries(&display, listed, self.fingerprinter, self.opts.reveal)
         } else {
             tally.unkept = listed.len() as u64;

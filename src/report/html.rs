@@ -14,7 +14,7 @@ use std::io::{self, Write};
 /// Rows shown in the top-folder and top-file tables.
 const TOP: usize = 15;
 /// Findings shown in the sample table.
-const SAMPLE: usize = 200;
+pub const SAMPLE: usize = 200;
 
 /// Escape text for HTML element content and attribute values.
 fn esc(s: &str) -> String {
@@ -245,7 +245,7 @@ th{{background:#f4f4f4}} td.n{{text-align:right}} .tier{{color:#fff;border-radiu
         b,
         "<h2>Findings (first {} of {} listed; values masked)</h2>",
         SAMPLE.min(report.findings.len()),
-        report.findings.len()
+        report.summary.findings_listed
     );
     table(
         &mut b,

@@ -492,8 +492,9 @@ pub struct Collector<'w> {
     totals: BTreeMap<DetectorId, Count>,
     files: Vec<FileEntry>,
     findings: Vec<FindingEntry>,
-    /// Whether listed findings are kept (see [`Collector::dropping_findings`]).
-    keep_findings: bool,
+    /// Listed findings kept: all, or the first N in report order (see
+    /// [`Collector::keeping_first`]).
+    kept: Option<usize>,
     /// Whether [`Settle::run`] has run.
     settled: bool,
     suppressed: Vec<SuppressedEntry>,
@@ -546,7 +547,7 @@ impl<'w> Collector<'w> {
             totals: BTreeMap::new(),
             files: Vec::new(),
             findings: Vec::new(),
-            keep_findings: true,
+            kept: None,
             settled: false,
             suppressed: Vec::new(),
             suppressed_per_rule: BTreeMap::new(),
@@ -564,11 +565,13 @@ impl<'w> Collector<'w> {
         self
     }
 
-    /// Count listed findings (and mark them against a baseline) without
-    /// keeping them: the report will have no `findings` or `suppressed`
-    /// entries, only its files and counts.
-    pub fn dropping_findings(mut self) -> Self {
-        self.keep_findings = false;
+    /// Count every listed finding (and mark it against a baseline) but keep
+    /// only the first `n` in report order: the report's `findings` holds
+    /// those (none for 0) and no `suppressed` entries; its files and counts
+    /// are whole. Memory then stays bounded by `n` (twice `n` entries at
+    /// most) however large the scan.
+    pub fn keeping_first(mut self, n: usize) -> Self {
+        self.kept = Some(n);
         self
     }
 
@@ -720,9 +723,21 @@ impl<'w> Collector<'w> {
             }
         } else {
             self.files.push(file);
-            if self.keep_findings {
-                self.findings.extend(entries);
-                self.suppressed.extend(suppressed);
+            match self.kept {
+                None => {
+                    self.findings.extend(entries);
+                    self.suppressed.extend(suppressed);
+                }
+                Some(0) => {}
+                Some(n) => {
+                    self.findings.extend(entries);
+                    if self.findings.len() >= 2 * n {
+                        // The n first in report order, in any order.
+                        self.findings
+                            .select_nth_unstable_by(n - 1, |a, b| a.order().cmp(&b.order()));
+                        self.findings.truncate(n);
+                    }
+                }
             }
         }
     }
