@@ -135,7 +135,7 @@ where
 
 /// The last path written, escaped: consecutive findings share their file's.
 #[derive(Default)]
-struct PathCache {
+pub(crate) struct PathCache {
     path: Option<Arc<str>>,
     json: Vec<u8>,
 }
@@ -149,13 +149,26 @@ fn write_finding(
     f: &FindingEntry,
     cache: &mut PathCache,
 ) -> serde_json::Result<()> {
+    write_tagged_finding(out, b"", f, cache)
+}
+
+/// [`write_finding`] with `tag` (`"key":"value",`) as the object's first
+/// member: an NDJSON finding line is `"type":"finding",` and the finding.
+pub(crate) fn write_tagged_finding(
+    out: &mut Vec<u8>,
+    tag: &[u8],
+    f: &FindingEntry,
+    cache: &mut PathCache,
+) -> serde_json::Result<()> {
     if !cache.path.as_ref().is_some_and(|p| Arc::ptr_eq(p, &f.path)) {
         cache.json.clear();
         serde_json::to_writer(&mut cache.json, &*f.path)?;
         cache.path = Some(f.path.clone());
     }
     let mut number = itoa::Buffer::new();
-    out.extend_from_slice(b"{\"path\":");
+    out.push(b'{');
+    out.extend_from_slice(tag);
+    out.extend_from_slice(b"\"path\":");
     out.extend_from_slice(&cache.json);
     out.extend_from_slice(b",\"line\":");
     out.extend_from_slice(number.format(f.line).as_bytes());

@@ -487,6 +487,9 @@ enum Line<'a> {
 pub struct Collector<'w> {
     stream: Option<&'w mut dyn Write>,
     stream_error: Option<io::Error>,
+    /// One NDJSON finding line, and the last path escaped for it.
+    line_buf: Vec<u8>,
+    paths: json::PathCache,
     list_clean: bool,
     summary: Summary,
     totals: BTreeMap<DetectorId, Count>,
@@ -523,9 +526,23 @@ impl<'w> Collector<'w> {
         if self.stream_error.is_some() {
             return;
         }
-        let result = serde_json::to_writer(&mut **w, line)
-            .map_err(io::Error::from)
-            .and_then(|_| w.write_all(b"\n"));
+        let result = match line {
+            // Nearly every line: written as the JSON report writes findings
+            // (the same bytes as serde's, a test compares them).
+            Line::Finding(f) => {
+                let buf = &mut self.line_buf;
+                buf.clear();
+                json::write_tagged_finding(buf, b"\"type\":\"finding\",", f, &mut self.paths)
+                    .map_err(io::Error::from)
+                    .and_then(|()| {
+                        buf.push(b'\n');
+                        w.write_all(buf)
+                    })
+            }
+            _ => serde_json::to_writer(&mut **w, line)
+                .map_err(io::Error::from)
+                .and_then(|_| w.write_all(b"\n")),
+        };
         if let Err(e) = result {
             self.stream_error = Some(e);
         }
@@ -542,6 +559,8 @@ impl<'w> Collector<'w> {
         Collector {
             stream,
             stream_error: None,
+            line_buf: Vec::new(),
+            paths: json::PathCache::default(),
             list_clean,
             summary: Summary::default(),
             totals: BTreeMap::new(),
@@ -1069,6 +1088,33 @@ mod tests {
             value: None,
             status: None,
         }
+    }
+
+    #[test]
+    fn ndjson_finding_lines_are_what_serde_writes() {
+        let quoted: Arc<str> = Arc::from("dir/\"q\"\\ 号\u{1}.csv");
+        let plain: Arc<str> = Arc::from("a.csv");
+        let mut entries = vec![
+            entry(&plain, 1, 2, 1),
+            entry(&plain, 3, 4, 2),
+            entry(&quoted, 5, 6, 3),
+        ];
+        entries[0].masked = "138****5678".into();
+        entries[1].field = Some(Arc::from("手机\"号"));
+        entries[1].status = Some(Status::New);
+        entries[2].value = Some("a\"b\n".into());
+        entries[2].status = Some(Status::Known);
+        let mut out = Vec::new();
+        let mut c = Collector::new(false, Some(&mut out));
+        for e in &entries {
+            c.write_line(&Line::Finding(e));
+        }
+        drop(c);
+        let want: String = entries
+            .iter()
+            .map(|e| serde_json::to_string(&Line::Finding(e)).unwrap() + "\n")
+            .collect();
+        assert_eq!(String::from_utf8(out).unwrap(), want);
     }
 
     proptest::proptest! {
