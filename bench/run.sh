@@ -6,7 +6,7 @@
 #
 # Builds in release mode, generates a deterministic synthetic corpus of about
 # MIB MiB (default 1024) under bench/ if absent, warms the page cache, then runs
-# leakscan (JSON report, and the default text summary), rg and cat in
+# leakscan (JSON report, NDJSON stream, default text summary), rg and cat in
 # alternation RUNS times (default 5) and prints the
 # median throughput, the ratios and the peak RSS (GNU time). ripgrep is
 # installed with apt-get (Debian package `ripgrep`) or `cargo install ripgrep`
@@ -48,11 +48,13 @@ JOBS=""
 if [ "$THREADS" != 0 ]; then JOBS="-j $THREADS"; fi
 
 run_leakscan() { "$LEAKSCAN" scan "$CORPUS" -q --no-progress --format json $JOBS --fail-on never > "$OUT/leakscan.json"; }
-# The default format: the text summary, which keeps no findings.
+# The NDJSON stream (constant memory) and the default text summary (keeps
+# no findings).
+run_ndjson() { "$LEAKSCAN" scan "$CORPUS" -q --no-progress --format ndjson $JOBS --fail-on never > "$OUT/leakscan.ndjson"; }
 run_summary() { "$LEAKSCAN" scan "$CORPUS" -q --no-progress $JOBS --fail-on never > "$OUT/summary.txt"; }
 run_rg() { rg -c -a --no-ignore --hidden $JOBS -e "$RE_ID" -e "$RE_MOBILE" "$CORPUS" > "$OUT/rg.txt" || true; }
 run_cat() { find "$CORPUS" -type f -exec cat {} + > /dev/null; }
-export -f run_leakscan run_summary run_rg run_cat
+export -f run_leakscan run_ndjson run_summary run_rg run_cat
 export LEAKSCAN CORPUS OUT RE_ID RE_MOBILE JOBS
 
 # One timed run: prints "seconds max_rss_kib". The output of the run before
@@ -65,6 +67,7 @@ timed() {
   case $1 in
     leakscan) rm -f "$OUT/leakscan.json" ;;
     summary) rm -f "$OUT/summary.txt" ;;
+    ndjson) rm -f "$OUT/leakscan.ndjson" ;;
     rg) rm -f "$OUT/rg.txt" ;;
   esac
   t0=$(date +%s.%N)
@@ -75,7 +78,7 @@ timed() {
 
 run_cat  # warm the page cache
 declare -A secs rss
-TOOLS=(leakscan summary rg cat)
+TOOLS=(leakscan ndjson summary rg cat)
 for tool in "${TOOLS[@]}"; do secs[$tool]=""; rss[$tool]=0; done
 for ((i = 1; i <= RUNS; i++)); do
   for tool in "${TOOLS[@]}"; do
@@ -100,6 +103,8 @@ done
 for tool in "${TOOLS[@]}"; do printf '%-10s runs (s): %s\n' "$tool" "${secs[$tool]}"; done
 awk -v l="${med[leakscan]}" -v g="${med[rg]}" -v c="${med[cat]}" \
   'BEGIN {printf "leakscan/rg throughput ratio: %.2fx   leakscan/cat: %.2fx   (JSON report)\n", g/l, c/l}'
+awk -v l="${med[ndjson]}" -v g="${med[rg]}" -v c="${med[cat]}" \
+  'BEGIN {printf "leakscan/rg throughput ratio: %.2fx   leakscan/cat: %.2fx   (NDJSON stream)\n", g/l, c/l}'
 awk -v l="${med[summary]}" -v g="${med[rg]}" -v c="${med[cat]}" \
   'BEGIN {printf "leakscan/rg throughput ratio: %.2fx   leakscan/cat: %.2fx   (text summary, the default)\n", g/l, c/l}'
 rg_hits=$(awk -F: '{s+=$NF} END {print s+0}' "$OUT/rg.txt")
