@@ -65,10 +65,10 @@ pub fn write<S: Serialize>(report: &ScanReport<S>, w: &mut dyn Write) -> io::Res
             .ok_or_else(|| io::Error::other("report marker not found"))?;
         w.write_all(&text[..at + key.len() + 4])?;
         match key {
-            "files" => write_array(&report.files, w, || {
+            "files" => write_array(&report.files, w, 1, || {
                 |out: &mut Vec<u8>, file: &super::FileEntry| serde_json::to_writer(out, file)
             })?,
-            _ => write_array(&report.findings, w, || {
+            _ => write_array(&report.findings, w, 1, || {
                 let mut path = PathCache::default();
                 move |out: &mut Vec<u8>, f: &FindingEntry| write_finding(out, f, &mut path)
             })?,
@@ -79,11 +79,13 @@ pub fn write<S: Serialize>(report: &ScanReport<S>, w: &mut dyn Write) -> io::Res
     writeln!(w)
 }
 
-/// An array of the report's top level, one compact entry a line, each
-/// written by a writer from `writer` (one per parallel piece).
-fn write_array<T: Sync, F>(
+/// An array `depth` levels into a pretty-printed document (the report's
+/// top level is 1), one compact entry a line, each written by a writer
+/// from `writer` (one per parallel piece). Also SARIF's results.
+pub(crate) fn write_array<T: Sync, F>(
     items: &[T],
     w: &mut dyn Write,
+    depth: usize,
     writer: impl Fn() -> F + Sync,
 ) -> io::Result<()>
 where
@@ -93,6 +95,8 @@ where
         return w.write_all(b"[]");
     }
     w.write_all(b"[\n")?;
+    let indent = vec![b' '; 2 * depth + 2];
+    let indent = &indent;
     // Batches are serialised (in parallel pieces) on another thread while
     // this one writes the batch before: the write is a copy into the page
     // cache as long as the serialising.
@@ -111,7 +115,7 @@ where
                             if b + p + i > 0 {
                                 out.extend_from_slice(b",\n");
                             }
-                            out.extend_from_slice(b"    ");
+                            out.extend_from_slice(&indent[..2 * depth + 2]);
                             write_item(&mut out, item)?;
                         }
                         Ok(out)
@@ -130,7 +134,9 @@ where
         }
         io::Result::Ok(())
     })?;
-    w.write_all(b"\n  ]")
+    w.write_all(b"\n")?;
+    w.write_all(&indent[..2 * depth])?;
+    w.write_all(b"]")
 }
 
 /// The last path written, escaped: consecutive findings share their file's.

@@ -112,24 +112,6 @@ pub fn write(report: &ScanReport, rules: &[DetectorRow], w: &mut dyn Write) -> i
             })
         })
         .collect();
-    // Suppressed findings (`--show-suppressed`) are results with a SARIF
-    // suppression, so dashboards show them as accepted, not open.
-    let suppressed = report.suppressed.iter().map(|s| {
-        let mut r = result(&s.finding, index(s.finding.detector));
-        r["suppressions"] = json!([{
-            "kind": "external",
-            "status": "accepted",
-            "justification": s.reason,
-            "properties": { "rule": s.suppressed_by }
-        }]);
-        r
-    });
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| result(f, index(f.detector)))
-        .chain(suppressed)
-        .collect();
     let scan = &report.scan;
     let mut run = json!({
         "tool": { "driver": {
@@ -145,7 +127,7 @@ pub fn write(report: &ScanReport, rules: &[DetectorRow], w: &mut dyn Write) -> i
             "toolExecutionNotifications": notifications,
         }],
         "columnKind": "unicodeCodePoints",
-        "results": results,
+        "results": RESULTS,
         "properties": {
             "summary": report.summary,
             "keyId": scan.key_id,
@@ -168,8 +150,52 @@ pub fn write(report: &ScanReport, rules: &[DetectorRow], w: &mut dyn Write) -> i
         "version": "2.1.0",
         "runs": [run],
     });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    // The results, nearly all of a large report, are built one at a time
+    // (in parallel pieces) and spliced in where the marker is: built as one
+    // document they took 17 GB for a million findings.
+    let text = serde_json::to_vec_pretty(&doc)?;
+    let pattern = [b"\"results\": ".as_slice(), &serde_json::to_vec(RESULTS)?].concat();
+    let at = memchr::memmem::find(&text, &pattern)
+        .ok_or_else(|| io::Error::other("SARIF results marker not found"))?;
+    w.write_all(&text[..at + b"\"results\": ".len()])?;
+    // Suppressed findings (`--show-suppressed`) are results with a SARIF
+    // suppression, so dashboards show them as accepted, not open.
+    let items: Vec<Item<'_>> = report
+        .findings
+        .iter()
+        .map(Item::Finding)
+        .chain(report.suppressed.iter().map(Item::Suppressed))
+        .collect();
+    super::json::write_array(&items, w, 3, || {
+        |out: &mut Vec<u8>, item: &Item<'_>| {
+            let r = match item {
+                Item::Finding(f) => result(f, index(f.detector)),
+                Item::Suppressed(s) => {
+                    let mut r = result(&s.finding, index(s.finding.detector));
+                    r["suppressions"] = json!([{
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": s.reason,
+                        "properties": { "rule": s.suppressed_by }
+                    }]);
+                    r
+                }
+            };
+            serde_json::to_writer(out, &r)
+        }
+    })?;
+    w.write_all(&text[at + pattern.len()..])?;
     writeln!(w)
+}
+
+/// Stands for the results in the document around them: no string of the
+/// report can hold a NUL, so it is found only where it was put.
+const RESULTS: &str = "\u{0}leakscan results\u{0}";
+
+/// One SARIF result to write.
+enum Item<'a> {
+    Finding(&'a FindingEntry),
+    Suppressed(&'a super::SuppressedEntry),
 }
 
 #[cfg(test)]
