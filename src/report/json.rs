@@ -97,9 +97,35 @@ where
     w.write_all(b"[\n")?;
     let indent = vec![b' '; 2 * depth + 2];
     let indent = &indent;
-    // Batches are serialised (in parallel pieces) on another thread while
-    // this one writes the batch before: the write is a copy into the page
-    // cache as long as the serialising.
+    write_in_parallel(items, w, || {
+        let mut write_item = writer();
+        move |out: &mut Vec<u8>, i: usize, item: &T| {
+            if i > 0 {
+                out.extend_from_slice(b",\n");
+            }
+            out.extend_from_slice(indent);
+            write_item(out, item).map_err(io::Error::from)
+        }
+    })?;
+    w.write_all(b"\n")?;
+    w.write_all(&indent[..2 * depth])?;
+    w.write_all(b"]")
+}
+
+/// Write every item of `items`, in order, as the writers from `writer`
+/// (one per parallel piece; told each item's index) put it into a piece's
+/// buffer. Batches are serialised (in parallel pieces) on another thread
+/// while this one writes the batch before: the write is a copy into the
+/// page cache as long as the serialising. Used by the JSON, SARIF and CSV
+/// reports.
+pub(crate) fn write_in_parallel<T: Sync, F>(
+    items: &[T],
+    w: &mut dyn Write,
+    writer: impl Fn() -> F + Sync,
+) -> io::Result<()>
+where
+    F: FnMut(&mut Vec<u8>, usize, &T) -> io::Result<()>,
+{
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<io::Result<Vec<u8>>>>(1);
         let writer = &writer;
@@ -112,11 +138,7 @@ where
                         let mut out = Vec::with_capacity(piece.len() * 240);
                         let mut write_item = writer();
                         for (i, item) in piece.iter().enumerate() {
-                            if b + p + i > 0 {
-                                out.extend_from_slice(b",\n");
-                            }
-                            out.extend_from_slice(&indent[..2 * depth + 2]);
-                            write_item(&mut out, item)?;
+                            write_item(&mut out, b * BATCH + p * PIECE + i, item)?;
                         }
                         Ok(out)
                     })
@@ -133,10 +155,7 @@ where
             }
         }
         io::Result::Ok(())
-    })?;
-    w.write_all(b"\n")?;
-    w.write_all(&indent[..2 * depth])?;
-    w.write_all(b"]")
+    })
 }
 
 /// The last path written, escaped: consecutive findings share their file's.
