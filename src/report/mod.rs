@@ -587,8 +587,8 @@ impl<'w> Collector<'w> {
     /// Count every listed finding (and mark it against a baseline) but keep
     /// only the first `n` in report order: the report's `findings` holds
     /// those (none for 0) and no `suppressed` entries; its files and counts
-    /// are whole. Memory then stays bounded by `n` (twice `n` entries at
-    /// most) however large the scan.
+    /// are whole. Memory then stays bounded by `n` (twice `n` entries and
+    /// one file's at most) however large the scan.
     pub fn keeping_first(mut self, n: usize) -> Self {
         self.kept = Some(n);
         self
