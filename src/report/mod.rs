@@ -602,6 +602,8 @@ impl<'w> Collector<'w> {
 
     /// Add one file's outcome.
     pub fn add(&mut self, outcome: FileOutcome) {
+        // What comes after a settle is settled again by `finish`.
+        self.settled = false;
         self.summary.files_seen += 1;
         match outcome {
             FileOutcome::Skipped { display, reason } => {
@@ -870,7 +872,8 @@ impl<'w> Collector<'w> {
             suppressed: std::mem::take(&mut self.suppressed),
             distinct,
         };
-        report.sort();
+        // The findings were sorted by `settle` above.
+        report.sort_all_but_findings();
         Ok(report)
     }
 }
@@ -925,8 +928,14 @@ impl<S> ScanReport<S> {
 
     /// Put every list in report order (by path; findings by [`FindingEntry::order`]).
     pub fn sort(&mut self) {
-        self.files.sort_by(|a, b| a.path.cmp(&b.path));
         sort_findings(&mut self.findings);
+        self.sort_all_but_findings();
+    }
+
+    /// [`ScanReport::sort`] for a report whose findings are in order already
+    /// (the collector's, after [`Settle::run`]).
+    fn sort_all_but_findings(&mut self) {
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
         self.suppressed
             .sort_by(|a, b| a.finding.order().cmp(&b.finding.order()));
         self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
