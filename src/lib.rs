@@ -8,7 +8,8 @@
 //!
 //! [`scan`] wires the stages: the walk runs on one thread and feeds a rayon
 //! pool; each worker reads, extracts, detects and classifies whole files with
-//! its own scratch buffers; one collector (the calling thread) owns the report.
+//! its own scratch buffers and merges their distinct-value sets into the
+//! scan's; one collector (the calling thread) owns the report.
 
 #![warn(missing_docs)]
 
@@ -27,7 +28,7 @@ pub mod report;
 pub mod suppress;
 pub mod walk;
 
-use classify::Policy;
+use classify::{Policy, ScanDistinct, Stash};
 use detect::Registry;
 use options::ScanOptions;
 use patterns::{PatternError, Patterns};
@@ -153,8 +154,13 @@ pub fn scan(
     // findings): a long queue in front of a slow report writer would hold
     // many files' findings (tests/report.rs measures NDJSON's peak memory).
     let (tx, rx) = mpsc::sync_channel::<Vec<FileOutcome>>(2 * pool.current_num_threads().max(2));
+    // Each file's distinct values are merged here by the worker that read
+    // it: with `-j N` the scan's work is done by N threads, and no single
+    // thread merges for all.
+    let distinct = ScanDistinct::new();
     std::thread::scope(|s| {
         let (registry, policy, rules, pool) = (&registry, &policy, &rules, &pool);
+        let distinct = &distinct;
         s.spawn(move || {
             let pipeline = pipeline::Pipeline {
                 registry,
@@ -167,7 +173,7 @@ pub fn scan(
             let entries = entries.take_while(|_| !cancel.load(Ordering::Relaxed));
             pool.install(|| {
                 entries.par_bridge().for_each_init(
-                    || Batch::new(&tx),
+                    || Batch::new(&tx, distinct),
                     |batch, entry| {
                         if cancel.load(Ordering::Relaxed) {
                             return;
@@ -190,6 +196,9 @@ pub fn scan(
             progress.file_done(bytes, collector.findings_so_far());
         }
     });
+    for (d, set) in distinct.into_sets() {
+        collector.absorb_distinct(d, set);
+    }
 
     let info = ScanInfo {
         roots: opts.roots.iter().map(|r| r.display().to_string()).collect(),
@@ -219,10 +228,14 @@ pub fn scan(
 /// A worker's outcomes, sent to the collector a batch at a time: one
 /// wake-up of the collector per batch, not per file (a wake-up per small
 /// file cost ~5 % of a scan's time). Whatever is left is sent on drop.
+/// Each file's distinct-value sets are merged into the scan's before it
+/// joins the batch.
 struct Batch<'a> {
     tx: &'a mpsc::SyncSender<Vec<FileOutcome>>,
     outcomes: Vec<FileOutcome>,
     listed: usize,
+    distinct: &'a ScanDistinct,
+    stash: Stash,
 }
 
 impl<'a> Batch<'a> {
@@ -233,17 +246,20 @@ impl<'a> Batch<'a> {
     /// A file this large is not waited for: the batch is sent first.
     const LONG_FILE: u64 = 4 << 20;
 
-    fn new(tx: &'a mpsc::SyncSender<Vec<FileOutcome>>) -> Self {
+    fn new(tx: &'a mpsc::SyncSender<Vec<FileOutcome>>, distinct: &'a ScanDistinct) -> Self {
         Batch {
             tx,
             outcomes: Vec::new(),
             listed: 0,
+            distinct,
+            stash: Stash::default(),
         }
     }
 
-    fn push(&mut self, outcome: FileOutcome) {
-        if let FileOutcome::Scanned { entries, .. } = &outcome {
+    fn push(&mut self, mut outcome: FileOutcome) {
+        if let FileOutcome::Scanned { entries, tally, .. } = &mut outcome {
             self.listed += entries.len();
+            self.distinct.take_from(tally, &mut self.stash);
         }
         self.outcomes.push(outcome);
         if self.outcomes.len() >= Self::FILES || self.listed >= Self::LISTED {
@@ -262,6 +278,7 @@ impl<'a> Batch<'a> {
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
+        self.distinct.flush(&mut self.stash);
         self.flush();
     }
 }

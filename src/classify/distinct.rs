@@ -241,6 +241,24 @@ impl DistinctSet {
         })
     }
 
+    /// Move the members out into a set of their own, leaving this one
+    /// empty but still answering [`DistinctSet::len`] and
+    /// [`DistinctSet::error`] as before: a file's entry keeps its count
+    /// while its hashes are merged into the scan's set by the worker that
+    /// read it. Adding to the emptied set forgets the count.
+    pub fn take_members(&mut self) -> DistinctSet {
+        let n = self.len();
+        let error = self.error.get().cloned();
+        let spill_at = self.spill_at;
+        let members = std::mem::take(self);
+        self.spill_at = spill_at;
+        let _ = self.count.set(n);
+        if let Some(e) = error {
+            let _ = self.error.set(e);
+        }
+        members
+    }
+
     /// Why the count may be short, if it may.
     pub fn error(&self) -> Option<&str> {
         self.error.get().map(String::as_str)
@@ -510,6 +528,24 @@ mod tests {
         let mut v = vec![];
         merge_in_place(&mut v, &[3]);
         assert_eq!(v, [3]);
+    }
+
+    #[test]
+    fn taking_the_members_keeps_the_count() {
+        let mut s = DistinctSet::spilling_at(1000);
+        (0..5000u64).for_each(|h| s.insert(h % 3000));
+        s.settle();
+        assert!(s.runs() > 0, "some members are on disk");
+        let members = s.take_members();
+        assert_eq!(s.len(), 3000, "the emptied set answers as before");
+        assert!(s.is_empty());
+        assert_eq!(members.len(), 3000);
+        let mut all = Vec::new();
+        members.for_each(|h| all.push(h)).unwrap();
+        assert_eq!(all, (0..3000).collect::<Vec<_>>());
+        // Adding to the emptied set counts what it holds now.
+        s.insert(7);
+        assert_eq!(s.len(), 1);
     }
 
     #[test]

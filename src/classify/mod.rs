@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 mod distinct;
 pub use distinct::DistinctSet;
+mod shared;
+pub use shared::{ScanDistinct, Stash};
 
 /// Sensitivity tier, lowest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -56,7 +56,7 @@ pub mod merge;
 pub mod sarif;
 pub mod summary;
 
-use crate::classify::{Count, FileTally, FileVerdict, Finding, Policy, Tier};
+use crate::classify::{Count, DistinctSet, FileTally, FileVerdict, Finding, Policy, Tier};
 use crate::detect::{CompactString, Confidence, DetectorId};
 use crate::options::ScanOptions;
 use fingerprint::Fingerprinter;
@@ -761,6 +761,14 @@ impl<'w> Collector<'w> {
                 }
             }
         }
+    }
+
+    /// Merge a set of `d`'s distinct values into the scan's counts: the
+    /// workers' merged sets, whose files arrived with their members taken
+    /// out (see [`crate::classify::ScanDistinct`]).
+    pub fn absorb_distinct(&mut self, d: DetectorId, set: DistinctSet) {
+        self.settled = false;
+        self.totals.entry(d).or_default().distinct.absorb(set);
     }
 
     /// Findings counted so far.
