@@ -1,8 +1,9 @@
 //! Criterion micro-benchmarks for the hot paths: the candidate scanner over
 //! typical lines (log lines dense with digits, prose without, CSV rows with
 //! values), call-detail table rows under their header (the costliest data
-//! per byte), the validators, the masks of listed findings and the
-//! distinct count at the end of a scan (a merge of runs on disk). A
+//! per byte), the validators, the masks of listed findings, the merging
+//! of files' distinct-value sets into the scan's and the distinct count
+//! at the end of a scan (a merge of runs on disk). A
 //! regression here shows before it reaches the corpus benchmark
 //! (`bench/run.sh`).
 //!
