@@ -237,10 +237,17 @@ impl<'a> Pipeline<'a> {
         }
     }
 
+    /// Whether the report needs the listed findings as entries: all but
+    /// one that keeps none and marks none against a baseline.
+    fn keeps_entries(&self) -> bool {
+        self.opts.findings_kept != Some(0) || self.opts.baseline.is_some()
+    }
+
     fn new_scan(&self, display: &str) -> Scan<'a> {
         Scan {
             tally: FileTally::new(self.opts.max_findings_per_file)
-                .listing_suppressed(self.opts.show_suppressed),
+                .listing_suppressed(self.opts.show_suppressed)
+                .counting_only(!self.keeps_entries()),
             matches: Vec::new(),
             rules: self.rules.for_path(display),
         }
@@ -316,11 +323,12 @@ impl<'a> Pipeline<'a> {
             .into_iter()
             .unzip();
         // A report that keeps no findings (and marks none against a
-        // baseline) needs only their number: no masks, no fingerprints.
-        let entries = if self.opts.findings_kept != Some(0) || self.opts.baseline.is_some() {
+        // baseline) needs only their number: no masks, no fingerprints (the
+        // tally counted them without building them).
+        let entries = if self.keeps_entries() {
             report::finding_entries(&display, listed, self.fingerprinter, self.opts.reveal)
         } else {
-            tally.unkept = listed.len() as u64;
+            tally.unkept += listed.len() as u64;
             hidden.clear();
             Vec::new()
         };
