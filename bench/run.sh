@@ -131,6 +131,15 @@ scaling() {
   awk -v l="$label" -v a="$m1" -v b="$m2" 'BEGIN {printf "%s: 1 worker %.3f s, 2 workers %.3f s, speed-up %.2fx\n", l, a, b, a/b}'
 }
 scaling "threads" "$CORPUS"
+# rg's own speed-up on the same tree: what two workers of this machine
+# give a scanner with no shared state (vCPUs are not always whole cores).
+rg_one=""; rg_two=""
+for ((i = 1; i <= RUNS; i++)); do
+  rg_one+="$(secs_of rg -c -a --no-ignore --hidden -j 1 -e "$RE_ID" -e "$RE_MOBILE" "$CORPUS") "
+  rg_two+="$(secs_of rg -c -a --no-ignore --hidden -j 2 -e "$RE_ID" -e "$RE_MOBILE" "$CORPUS") "
+done
+awk -v a="$(echo "$rg_one" | median)" -v b="$(echo "$rg_two" | median)" \
+  'BEGIN {printf "rg for scale: 1 worker %.3f s, 2 workers %.3f s, speed-up %.2fx\n", a, b, a/b}'
 # One large file: parts of it are scanned in parallel.
 big="$CORPUS/large/export_0.log"
 scaling "one large file ($big)" "$big"
