@@ -266,3 +266,53 @@ fn distinct_counts_are_exact_whatever_the_number_of_workers() {
         }
     }
 }
+
+#[test]
+fn records_past_the_listing_count_with_those_listed() {
+    // See: issue 5 — past a file's listing (100 findings by default), a
+    // call-detail record is only hashed, never built; the hash must be the
+    // one its value has, or a record listed early and seen again later
+    // would count twice. 300 rows: 150 calls, then the same 150 again.
+    let d = TestDir::new();
+    let mut text = String::from("主叫号码,被叫号码,开始时间,通话时长(秒)\n");
+    for round in 0..2 {
+        for i in 0..150u64 {
+            text.push_str(&format!(
+                "1381234{i:04},1391234{i:04},2024-03-01 10:{:02}:{:02},{}\n",
+                i / 60,
+                i % 60,
+                30 + round
+            ));
+        }
+    }
+    d.create("cdr.csv", &text);
+    let path = d.path().to_str().unwrap();
+    for format in ["json", "text"] {
+        let out = leakscan()
+            .args(["scan", path, "--format", format, "-q"])
+            .output()
+            .expect("runs");
+        let json: serde_json::Value;
+        let counts = if format == "json" {
+            json = serde_json::from_slice(&out.stdout).expect("JSON");
+            let c = &json["summary"]["findings_per_detector"]["cdr_record"];
+            (
+                c["total"].as_u64().unwrap(),
+                c["distinct"].as_u64().unwrap(),
+            )
+        } else {
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let line = text
+                .lines()
+                .find(|l| l.trim_start().starts_with("cdr_record"))
+                .expect("a cdr_record line");
+            // "  cdr_record   300 (150 distinct)  core"
+            let nums: Vec<u64> = line
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            (nums[0], nums[1])
+        };
+        assert_eq!(counts, (300, 150), "--format {format}");
+    }
+}

@@ -14,7 +14,6 @@ use crate::patterns::Patterns;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 mod distinct;
@@ -141,10 +140,11 @@ impl Count {
     }
 }
 
-/// A stable, unkeyed in-memory hash of a value for distinct counting. It never
-/// leaves the process (reports carry keyed fingerprints instead).
+/// A stable, unkeyed in-memory hash of a value for distinct counting (see
+/// [`crate::detect::value_hash`]). It never leaves the process (reports
+/// carry keyed fingerprints instead).
 pub fn value_hash(d: DetectorId, value: &str) -> u64 {
-    foldhash::quality::FixedState::default().hash_one((d, value))
+    crate::detect::value_hash(d, value.as_bytes())
 }
 
 /// Everything classified about one file.
@@ -198,6 +198,12 @@ impl FileTally {
         self
     }
 
+    /// Whether the next finding may be listed (else it is only counted, and
+    /// needs no value, only its hash).
+    pub fn lists_more(&self) -> bool {
+        !self.count_only && (self.cap == 0 || self.listed.len() < self.cap)
+    }
+
     /// Keep suppressed findings for the report too (`--show-suppressed`).
     pub fn listing_suppressed(mut self, keep: bool) -> Self {
         self.keep_suppressed = keep;
@@ -240,7 +246,9 @@ impl FileTally {
         for m in matches {
             let c = self.counts.entry(m.detector).or_default();
             c.total += 1;
-            c.distinct.insert(value_hash(m.detector, &m.value));
+            // A record that is only counted comes with its hash alone.
+            let hash = m.hash.unwrap_or_else(|| value_hash(m.detector, &m.value));
+            c.distinct.insert(hash);
             if self.cap != 0 && self.listed.len() as u64 + self.unkept >= self.cap as u64 {
                 self.not_listed += 1;
                 continue;
@@ -249,6 +257,7 @@ impl FileTally {
                 self.unkept += 1;
                 continue;
             }
+            debug_assert!(m.hash.is_none(), "a listed finding has its value");
             self.listed.push(Finding::of(policy, m, locate(m)));
         }
     }

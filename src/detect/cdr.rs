@@ -81,21 +81,61 @@ fn push_digits(cell: &[u8], n: usize, out: &mut Vec<u8>) {
     }
 }
 
-/// The table rule: `(byte offset of the caller cell, normalised value)`.
-/// The cells are checked before anything is allocated, and the value is
-/// built as bytes and checked as UTF-8 once: a character pushed at a time
-/// and the start time checked alone made this a tenth of a call-detail
-/// row's instructions.
+/// A table-rule record: its value, or only the value's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// The normalised value.
+    Value(CompactString),
+    /// [`super::value_hash`] of the value, which was not built.
+    Hash(u64),
+}
+
+/// Records up to this many bytes are hashed from a buffer on the stack
+/// when their value is not wanted.
+const STACK_RECORD: usize = 96;
+
+/// The table rule: `(byte offset of the caller cell, record)`; the record
+/// holds its value if `value` is asked for, else (when the start cell is
+/// ASCII, as nearly always) only the value's hash, built on the stack: no
+/// allocation, no UTF-8 check. The cells are checked before anything is
+/// built, and a value is built as bytes and checked as UTF-8 once: a
+/// character pushed at a time and the start time checked alone made this a
+/// tenth of a call-detail row's instructions.
 pub fn row_record(
     t: &[u8],
     fields: &[Range<usize>],
     cols: &CdrColumns,
-) -> Option<(usize, CompactString)> {
+    value: bool,
+) -> Option<(usize, Record)> {
     let cell = |i: usize| fields.get(i).map(|r| trim_cell(&t[r.clone()]));
     let (caller, callee) = (cell(cols.caller)?, cell(cols.callee)?);
     let (a, b) = (phone_digits(caller)?, phone_digits(callee)?);
     let start = cols.start_time.and_then(cell).unwrap_or_default();
-    let mut value = Vec::with_capacity(a + b + start.len() + 2);
+    let at = fields[cols.caller].start;
+    let len = a + b + start.len() + 2;
+    if !value && len <= STACK_RECORD && start.is_ascii() {
+        // The same bytes as the value below (ASCII is valid UTF-8).
+        let mut buf = [0u8; STACK_RECORD];
+        let mut n = 0;
+        let mut put = |bytes: &[u8]| {
+            buf[n..n + bytes.len()].copy_from_slice(bytes);
+            n += bytes.len();
+        };
+        for (cell, digits) in [(caller, a), (callee, b)] {
+            if digits == cell.len() {
+                put(cell);
+            } else {
+                cell.iter()
+                    .filter(|d| d.is_ascii_digit())
+                    .for_each(|d| put(&[*d]));
+            }
+            put(b"|");
+        }
+        put(start);
+        let hash = super::value_hash(super::DetectorId::CdrRecord, &buf[..n]);
+        return Some((at, Record::Hash(hash)));
+    }
+    let mut value = Vec::with_capacity(len);
     push_digits(caller, a, &mut value);
     value.push(b'|');
     push_digits(callee, b, &mut value);
@@ -105,7 +145,7 @@ pub fn row_record(
     let value = String::from_utf8(value)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     // Longer than a value held inline: the string's buffer is kept.
-    Some((fields[cols.caller].start, value.into()))
+    Some((at, Record::Value(value.into())))
 }
 
 /// Compiled regular expressions of the line rule.
@@ -254,22 +294,65 @@ mod tests {
             start_time: Some(2),
             duration: None,
         };
+        let value = |t: &[u8], fields: &[Range<usize>]| match row_record(t, fields, &cols, true) {
+            Some((_, Record::Value(v))) => Some(v.to_string()),
+            other => panic!("a value was asked for: {other:?}"),
+        };
         let t = b"138-1234-5678,10086,2024-03-01 10:00";
         let fields = [0..13, 14..19, 20..36];
         assert_eq!(
-            row_record(t, &fields, &cols).map(|r| r.1).as_deref(),
+            value(t, &fields).as_deref(),
             Some("13812345678|10086|2024-03-01 10:00")
         );
         let t = b"unknown,10086,2024-03-01 10:00";
         let fields = [0..7, 8..13, 14..30];
-        assert_eq!(row_record(t, &fields, &cols), None);
+        assert_eq!(row_record(t, &fields, &cols, true), None);
+        assert_eq!(row_record(t, &fields, &cols, false), None);
         // A start cell that is not UTF-8 (binary data) is replaced, the
         // numbers are kept.
         let t = b"13812345678,13912345678,\xff10:00";
         let fields = [0..11, 12..23, 24..30];
         assert_eq!(
-            row_record(t, &fields, &cols).map(|r| r.1).as_deref(),
+            value(t, &fields).as_deref(),
             Some("13812345678|13912345678|\u{fffd}10:00")
         );
+    }
+
+    #[test]
+    fn a_counted_record_is_the_hash_of_its_value() {
+        let cols = CdrColumns {
+            caller: 0,
+            callee: 1,
+            start_time: Some(2),
+            duration: None,
+        };
+        let hash_of = |v: &str| {
+            Record::Hash(super::super::value_hash(
+                super::super::DetectorId::CdrRecord,
+                v.as_bytes(),
+            ))
+        };
+        let t = b"138-1234-5678,(010) 6234 5678,2024-03-01 10:00";
+        let fields = [0..13, 14..29, 30..46];
+        assert_eq!(
+            row_record(t, &fields, &cols, false).map(|r| r.1),
+            Some(hash_of("13812345678|01062345678|2024-03-01 10:00"))
+        );
+        // A start that is not ASCII keeps its value (checked as UTF-8 once).
+        let t = "13812345678,13912345678,2024年3月1日 10:00".as_bytes();
+        let fields = [0..11, 12..23, 24..t.len()];
+        assert_eq!(
+            row_record(t, &fields, &cols, false).map(|r| r.1),
+            Some(Record::Value(
+                "13812345678|13912345678|2024年3月1日 10:00".into()
+            ))
+        );
+        // Longer than the stack buffer: built as a value too.
+        let long = format!("13812345678,13912345678,{}", "9".repeat(100));
+        let fields = [0..11, 12..23, 24..long.len()];
+        assert!(matches!(
+            row_record(long.as_bytes(), &fields, &cols, false),
+            Some((0, Record::Value(_)))
+        ));
     }
 }

@@ -179,6 +179,18 @@ pub struct Match {
     /// Index of the token the value was read from; matches of one token are
     /// alternative readings, and only the most confident survives.
     token: u32,
+    /// The value's [`value_hash`] when the value itself was not built (a
+    /// call-detail record that is only counted; see
+    /// [`Registry::scan_counting`]): `value` is then empty.
+    pub hash: Option<u64>,
+}
+
+/// A stable, unkeyed in-memory hash of a normalised value, for counting
+/// distinct values. It never leaves the process (reports carry keyed
+/// fingerprints instead).
+pub fn value_hash(d: DetectorId, value: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::default().hash_one((d, value))
 }
 
 impl Match {
@@ -198,6 +210,7 @@ impl Match {
             key: None,
             weak: false,
             token: u32::MAX,
+            hash: None,
         }
     }
 }
@@ -371,6 +384,21 @@ impl Registry {
     /// Find every value in `unit` (replacing the contents of `out`).
     /// `header` is the profile of the table the unit is a row of, if any.
     pub fn scan(&self, unit: &TextUnit<'_>, header: Option<&HeaderProfile>, out: &mut Vec<Match>) {
+        self.scan_counting(unit, header, out, true);
+    }
+
+    /// As [`Registry::scan`]; unless `record_values`, a call-detail record
+    /// found by the table rule carries only its [`Match::hash`], not its
+    /// value: for rows whose findings are only counted (past a file's
+    /// listing), where building each record's string (`caller|callee|start`,
+    /// on the heap) was a tenth of a call-detail row.
+    pub fn scan_counting(
+        &self,
+        unit: &TextUnit<'_>,
+        header: Option<&HeaderProfile>,
+        out: &mut Vec<Match>,
+        record_values: bool,
+    ) {
         out.clear();
         let t = unit.text;
         let mut candidates = Candidates::new(t);
@@ -388,6 +416,7 @@ impl Registry {
                     key: None,
                     weak: false,
                     token: tokens + i as u32,
+                    hash: None,
                 });
             }
         }
@@ -398,7 +427,9 @@ impl Registry {
             return;
         }
         // Split into fields only now: most rows hold no value.
-        unit.with_fields(|fields| self.annotate(unit, fields, header, cdr_cols, out));
+        unit.with_fields(|fields| {
+            self.annotate(unit, fields, header, (cdr_cols, record_values), out)
+        });
     }
 
     /// The rest of [`Registry::scan`] for a unit with readings or a
@@ -409,12 +440,12 @@ impl Registry {
         unit: &TextUnit<'_>,
         fields: Option<&[Range<usize>]>,
         header: Option<&HeaderProfile>,
-        cdr_cols: Option<&cdr::CdrColumns>,
+        (cdr_cols, record_values): (Option<&cdr::CdrColumns>, bool),
         out: &mut Vec<Match>,
     ) {
         let t = unit.text;
         let row_cdr = match (cdr_cols, fields) {
-            (Some(cols), Some(fields)) => cdr::row_record(t, fields, cols),
+            (Some(cols), Some(fields)) => cdr::row_record(t, fields, cols, record_values),
             _ => None,
         };
         if out.is_empty() && row_cdr.is_none() {
@@ -478,9 +509,15 @@ impl Registry {
             } else {
                 Confidence::Medium
             };
-            self.line_rule.line_record(t, &phones).map(|r| (r, conf))
+            self.line_rule
+                .line_record(t, &phones)
+                .map(|(at, v)| ((at, cdr::Record::Value(v)), conf))
         });
-        if let Some(((at, value), confidence)) = record {
+        if let Some(((at, record), confidence)) = record {
+            let (value, hash) = match record {
+                cdr::Record::Value(v) => (v, None),
+                cdr::Record::Hash(h) => (CompactString::default(), Some(h)),
+            };
             out.push(Match {
                 detector: DetectorId::CdrRecord,
                 span: at..at,
@@ -490,6 +527,7 @@ impl Registry {
                 key: None,
                 weak: false,
                 token: u32::MAX,
+                hash,
             });
         }
         if unit.binary {
@@ -552,6 +590,7 @@ impl Registry {
             key: None,
             weak,
             token,
+            hash: None,
         };
         if !t.get(e).is_some_and(u8::is_ascii_alphanumeric) {
             if let Some(d) = ids::letter_document(&t[a..s], &t[s..e]) {
@@ -600,6 +639,7 @@ impl Registry {
                 key: None,
                 weak,
                 token,
+                hash: None,
             })
         };
         let (regions, today) = (&self.regions, self.today);

@@ -265,7 +265,11 @@ impl<'a> Pipeline<'a> {
         line: u64,
         column: &dyn Fn(&Match) -> u64,
     ) {
-        self.registry.scan(unit, header, &mut scan.matches);
+        // Values are built while the file's listing has room (and for the
+        // suppression rules' fingerprints); past it, records are only hashed.
+        let values = !scan.rules.is_empty() || scan.tally.lists_more();
+        self.registry
+            .scan_counting(unit, header, &mut scan.matches, values);
         if scan.matches.is_empty() {
             return;
         }
