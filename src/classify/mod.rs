@@ -9,7 +9,7 @@
 //! Counts per file are exact (totals and distinct values); the list of
 //! findings kept for the report is capped per file.
 
-use crate::detect::{CompactString, Confidence, DetectorId, Match};
+use crate::detect::{value_hash, CompactString, Confidence, DetectorId, Match};
 use crate::patterns::Patterns;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -140,13 +140,6 @@ impl Count {
     }
 }
 
-/// A stable, unkeyed in-memory hash of a value for distinct counting (see
-/// [`crate::detect::value_hash`]). It never leaves the process (reports
-/// carry keyed fingerprints instead).
-pub fn value_hash(d: DetectorId, value: &str) -> u64 {
-    crate::detect::value_hash(d, value.as_bytes())
-}
-
 /// Everything classified about one file.
 #[derive(Debug, Default)]
 pub struct FileTally {
@@ -247,7 +240,9 @@ impl FileTally {
             let c = self.counts.entry(m.detector).or_default();
             c.total += 1;
             // A record that is only counted comes with its hash alone.
-            let hash = m.hash.unwrap_or_else(|| value_hash(m.detector, &m.value));
+            let hash = m
+                .hash
+                .unwrap_or_else(|| value_hash(m.detector, m.value.as_bytes()));
             c.distinct.insert(hash);
             if self.cap != 0 && self.listed.len() as u64 + self.unkept >= self.cap as u64 {
                 self.not_listed += 1;

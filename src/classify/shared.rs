@@ -92,8 +92,8 @@ impl ScanDistinct {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::{value_hash, Policy};
-    use crate::detect::{Confidence, Match};
+    use crate::classify::Policy;
+    use crate::detect::{value_hash, Confidence, Match};
     use crate::patterns::Patterns;
     use std::collections::HashSet;
     use std::sync::Arc;
@@ -168,7 +168,9 @@ mod tests {
                 DetectorId::CnMobile => "13800000007",
                 _ => "13900000007|x",
             };
-            assert!(hashes.binary_search(&value_hash(d, first)).is_ok());
+            assert!(hashes
+                .binary_search(&value_hash(d, first.as_bytes()))
+                .is_ok());
         }
     }
 

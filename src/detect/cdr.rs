@@ -71,14 +71,23 @@ fn phone_digits(cell: &[u8]) -> Option<usize> {
     (n >= 5).then_some(n)
 }
 
-/// Append the `n` digits of a phone-like cell: at once when it holds
-/// nothing else, as nearly every cell.
-fn push_digits(cell: &[u8], n: usize, out: &mut Vec<u8>) {
-    if n == cell.len() {
-        out.extend_from_slice(cell);
-    } else {
-        out.extend(cell.iter().filter(|b| b.is_ascii_digit()));
+/// The bytes of a record, `caller|callee|start`, handed to `put` in
+/// pieces: each phone cell's `n` digits at once when it holds nothing else,
+/// as nearly every cell. (Inlined into both callers: called, it cost the
+/// hashed path 0.7 % of a mix's instructions.)
+#[inline(always)]
+fn record_bytes(phones: [(&[u8], usize); 2], start: &[u8], mut put: impl FnMut(&[u8])) {
+    for (cell, n) in phones {
+        if n == cell.len() {
+            put(cell);
+        } else {
+            cell.iter()
+                .filter(|d| d.is_ascii_digit())
+                .for_each(|d| put(std::slice::from_ref(d)));
+        }
+        put(b"|");
     }
+    put(start);
 }
 
 /// A table-rule record: its value, or only the value's hash.
@@ -112,35 +121,20 @@ pub fn row_record(
     let (a, b) = (phone_digits(caller)?, phone_digits(callee)?);
     let start = cols.start_time.and_then(cell).unwrap_or_default();
     let at = fields[cols.caller].start;
-    let len = a + b + start.len() + 2;
+    let (phones, len) = ([(caller, a), (callee, b)], a + b + start.len() + 2);
     if !value && len <= STACK_RECORD && start.is_ascii() {
         // The same bytes as the value below (ASCII is valid UTF-8).
         let mut buf = [0u8; STACK_RECORD];
         let mut n = 0;
-        let mut put = |bytes: &[u8]| {
+        record_bytes(phones, start, |bytes| {
             buf[n..n + bytes.len()].copy_from_slice(bytes);
             n += bytes.len();
-        };
-        for (cell, digits) in [(caller, a), (callee, b)] {
-            if digits == cell.len() {
-                put(cell);
-            } else {
-                cell.iter()
-                    .filter(|d| d.is_ascii_digit())
-                    .for_each(|d| put(&[*d]));
-            }
-            put(b"|");
-        }
-        put(start);
+        });
         let hash = super::value_hash(super::DetectorId::CdrRecord, &buf[..n]);
         return Some((at, Record::Hash(hash)));
     }
     let mut value = Vec::with_capacity(len);
-    push_digits(caller, a, &mut value);
-    value.push(b'|');
-    push_digits(callee, b, &mut value);
-    value.push(b'|');
-    value.extend_from_slice(start);
+    record_bytes(phones, start, |bytes| value.extend_from_slice(bytes));
     // Digits and `|` are ASCII: only the start time can be replaced.
     let value = String::from_utf8(value)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());

@@ -327,12 +327,11 @@ impl<'a> Pipeline<'a> {
             .into_iter()
             .unzip();
         // A report that keeps no findings (and marks none against a
-        // baseline) needs only their number: no masks, no fingerprints (the
-        // tally counted them without building them).
+        // baseline) needs only their number, which the tally counted
+        // (`FileTally::counting_only`): no masks, no fingerprints.
         let entries = if self.keeps_entries() {
             report::finding_entries(&display, listed, self.fingerprinter, self.opts.reveal)
         } else {
-            tally.unkept += listed.len() as u64;
             hidden.clear();
             Vec::new()
         };
