@@ -4,7 +4,7 @@
 
 use crate::classify::Tier;
 use crate::detect::Confidence;
-use crate::options::{ScanOptions, DEFAULT_CHUNK_SIZE};
+use crate::options::{ScanOptions, DEFAULT_CHUNK_SIZE, DEFAULT_PARSER_TIMEOUT_SECS};
 use crate::walk::Shard;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -51,6 +51,10 @@ pub enum Command {
     /// Combine the reports of `scan --shard K/N` runs into one report.
     #[command(after_help = MERGE_EXAMPLES, after_long_help = MERGE_EXAMPLES)]
     Merge(MergeArgs),
+    /// Internal: parse a PDF read on stdin, write its text to stdout (the
+    /// scanner runs its PDF parser this way, in a child process).
+    #[command(name = crate::extract::pdf::SUBCOMMAND, hide = true)]
+    PdfText,
 }
 
 const DIFF_EXAMPLES: &str = "\
@@ -276,6 +280,9 @@ pub struct ScanArgs {
     /// Largest nested archive, spreadsheet, document or PDF loaded into memory.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64M")]
     pub max_buffer: u64,
+    /// Stop parsing a PDF after SECS seconds (the file is listed in errors).
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_PARSER_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub parser_timeout: u64,
     /// Split UTF-8 and binary files larger than SIZE into parts scanned in parallel.
     #[arg(long, hide = true, value_name = "SIZE", value_parser = parse_size, default_value = "8M")]
     pub split_size: u64,
@@ -487,6 +494,8 @@ impl ScanArgs {
             max_ratio: self.max_ratio.max(1),
             max_buffer: self.max_buffer,
             skip_binary: self.skip_binary,
+            parser_timeout_secs: self.parser_timeout,
+            parser_helper: None,
             split_size: self.split_size.max(1),
             ignore_files: if self.no_ignore_file {
                 Vec::new()

@@ -19,6 +19,9 @@ fn main() -> ExitCode {
         Command::Detectors(args) => run_detectors(&args),
         Command::Diff(args) => run_diff(&args),
         Command::Merge(args) => run_merge(&args),
+        Command::PdfText => {
+            return ExitCode::from(u8::try_from(leakscan::extract::pdf::serve()).unwrap_or(2))
+        }
     };
     match result {
         Ok(outcome) => ExitCode::from(outcome.code()),
@@ -44,7 +47,10 @@ fn sanitize(s: &str) -> String {
 }
 
 fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
-    let opts = args.to_options()?;
+    let mut opts = args.to_options()?;
+    // PDFs are parsed by this binary in a child process (a crafted PDF can
+    // hang or crash the parser); without a path to it, in this process.
+    opts.parser_helper = std::env::current_exe().ok();
     // `-j` bounds the report's parallel work too (serialising, sorting),
     // which runs on rayon's global pool after the scan's own.
     rayon::ThreadPoolBuilder::new()

@@ -10,6 +10,9 @@ use std::path::PathBuf;
 /// Default bytes read per chunk.
 pub const DEFAULT_CHUNK_SIZE: usize = 1 << 20;
 
+/// Default time limit of a PDF parser child, in seconds.
+pub const DEFAULT_PARSER_TIMEOUT_SECS: u64 = 60;
+
 /// Options of one scan.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanOptions {
@@ -46,6 +49,12 @@ pub struct ScanOptions {
     pub max_buffer: u64,
     /// Do not scan binary data raw.
     pub skip_binary: bool,
+    /// Stop a PDF parser child after this many seconds.
+    pub parser_timeout_secs: u64,
+    /// The binary that parses PDFs in a child process (the `leakscan`
+    /// binary sets itself); `None` parses them in this process.
+    #[serde(skip)]
+    pub parser_helper: Option<PathBuf>,
     /// UTF-8 and binary files larger than this are split at line starts and
     /// their parts (at most this size, smaller towards the end) scanned in
     /// parallel.
@@ -84,6 +93,16 @@ pub struct ScanOptions {
 }
 
 impl ScanOptions {
+    /// How PDFs are parsed: in a child process of `parser_helper`, if set.
+    pub fn pdf_isolation(&self) -> Option<crate::extract::pdf::Isolation> {
+        self.parser_helper
+            .clone()
+            .map(|helper| crate::extract::pdf::Isolation {
+                helper,
+                timeout: std::time::Duration::from_secs(self.parser_timeout_secs.max(1)),
+            })
+    }
+
     /// Whether a finding of confidence `c` (weak or not) is kept.
     pub fn keeps(&self, c: Confidence, weak: bool) -> bool {
         match self.min_confidence {
@@ -112,6 +131,8 @@ impl Default for ScanOptions {
             max_ratio: 200,
             max_buffer: 64 << 20,
             skip_binary: false,
+            parser_timeout_secs: DEFAULT_PARSER_TIMEOUT_SECS,
+            parser_helper: None,
             split_size: 8 << 20,
             ignore_files: Vec::new(),
             show_suppressed: false,

@@ -288,6 +288,66 @@ fn pdf_without_text_layer_is_listed_not_called_clean() {
 }
 
 #[test]
+fn a_pdf_that_hangs_or_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
+    let mut rng = synth::Rng(41);
+    let (in_pdf, in_csv) = (synth::mobile(&mut rng), synth::id18(&mut rng));
+    let d = TestDir::new();
+    d.create_bytes("loop.pdf", &synth::pdf_hanging());
+    d.create_bytes("deep.pdf", &synth::pdf_deep(200_000));
+    d.create_bytes("fine.pdf", &synth::pdf_bytes(&[format!("tel {in_pdf}")]));
+    d.create("customers.csv", &format!("name,id\nWang,{in_csv}\n"));
+    // Before the parser ran in a child process, loop.pdf never finished
+    // and deep.pdf aborted the scan with no report.
+    let out = leakscan()
+        .arg("scan")
+        .arg(d.path())
+        .args([
+            "-q",
+            "--reveal",
+            "--format",
+            "json",
+            "--parser-timeout",
+            "2",
+        ])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "core finding in the CSV");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report");
+    let errors = errors_of(&report);
+    let reason = |path: &str| {
+        errors
+            .iter()
+            .find(|e| e.0 == path && e.1 == "pdf")
+            .map(|e| e.2.clone())
+            .unwrap_or_else(|| panic!("{path} not in errors: {errors:?}"))
+    };
+    assert!(reason("loop.pdf").contains("did not finish within 2 s"));
+    assert!(reason("deep.pdf").contains("crashed"));
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let values: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["value"].as_str().unwrap()))
+        .collect();
+    assert!(
+        values.contains(&("fine.pdf", in_pdf.as_str())),
+        "{values:?}"
+    );
+    assert!(
+        values.contains(&("customers.csv", in_csv.as_str())),
+        "{values:?}"
+    );
+    // The parser's panic messages and the crash stay out of the output.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("overflow"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn skip_binary_turns_raw_scanning_off() {
     let d = TestDir::new();
     d.create_bytes("table.db", b"\x00\x01\x02sfzh\x00110101199003071233\x00");

@@ -731,13 +731,46 @@ pub fn pdf_bytes(lines: &[String]) -> Vec<u8> {
         let _ = writeln!(content, "({esc}) Tj T*");
     }
     content.push_str("ET\n");
-    let objects = [
+    pdf_of_objects(&[
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
         format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_string(),
-    ];
+    ])
+}
+
+/// A PDF whose page has no media box and whose page tree is its own
+/// parent: the parser looks for the inherited box forever.
+pub fn pdf_hanging() -> Vec<u8> {
+    let content = "BT /F1 11 Tf 50 780 Td (page) Tj ET\n";
+    pdf_of_objects(&[
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 /Parent 2 0 R >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>".to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}endstream",
+            content.len()
+        ),
+    ])
+}
+
+/// A PDF whose catalog holds arrays nested `depth` deep: a recursive parser
+/// overflows its stack.
+pub fn pdf_deep(depth: usize) -> Vec<u8> {
+    pdf_of_objects(&[
+        format!(
+            "<< /Type /Catalog /Pages 2 0 R /X {}{} >>",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        ),
+        "<< /Type /Pages /Kids [] /Count 0 >>".to_string(),
+    ])
+}
+
+/// A PDF of `objects` (numbered from 1, the first the catalog), with its
+/// cross-reference table.
+fn pdf_of_objects(objects: &[String]) -> Vec<u8> {
     let mut out = String::from("%PDF-1.4\n");
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {

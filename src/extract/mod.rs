@@ -9,12 +9,14 @@
 //! that the header is meaningful.
 //!
 //! Spreadsheets (`sheet`), Office documents (`office`), HTML and RTF
-//! (`markup`) and e-mail (`mail`) have their own extractors. Not handled:
+//! (`markup`), e-mail (`mail`) and PDF (`pdf`, in a child process) have
+//! their own extractors. Not handled:
 //! quoted CSV fields that span lines (each physical line is a record).
 
 pub mod mail;
 pub mod markup;
 pub mod office;
+pub mod pdf;
 pub mod sheet;
 pub mod table;
 

@@ -5,27 +5,19 @@ use super::*;
 
 impl<'a> Pipeline<'a> {
     pub(super) fn pdf(&self, bytes: Vec<u8>, blob: &Blob<'_>, emit: &mut dyn FnMut(FileOutcome)) {
-        // pdf-extract can panic on malformed input: a bad file must not stop the scan.
-        let text = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(&bytes));
-        match text {
-            Ok(Ok(text)) if text.chars().any(|c| !c.is_whitespace()) => {
+        // The parser can panic, hang or overflow its stack on a crafted
+        // file: it runs in a child process with a time limit.
+        let isolation = self.opts.pdf_isolation();
+        match extract::pdf::text(&bytes, isolation.as_ref()) {
+            Ok(text) if text.chars().any(|c| !c.is_whitespace()) => {
                 self.text(text.into_bytes(), &mut io::empty(), blob, "pdf", emit);
             }
-            Ok(Ok(_)) => emit(failed(
+            Ok(_) => emit(failed(
                 blob.display.clone(),
                 "pdf",
                 "no text layer (scanned images?): not scanned; needs OCR".to_string(),
             )),
-            Ok(Err(e)) => emit(failed(
-                blob.display.clone(),
-                "pdf",
-                format!("unreadable PDF: {e}"),
-            )),
-            Err(_) => emit(failed(
-                blob.display.clone(),
-                "pdf",
-                "unreadable PDF: the parser failed".to_string(),
-            )),
+            Err(e) => emit(failed(blob.display.clone(), "pdf", e.to_string())),
         }
     }
 
