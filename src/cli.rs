@@ -51,10 +51,14 @@ pub enum Command {
     /// Combine the reports of `scan --shard K/N` runs into one report.
     #[command(after_help = MERGE_EXAMPLES, after_long_help = MERGE_EXAMPLES)]
     Merge(MergeArgs),
-    /// Internal: parse a PDF read on stdin, write its text to stdout (the
-    /// scanner runs its PDF parser this way, in a child process).
-    #[command(name = crate::extract::pdf::SUBCOMMAND, hide = true)]
-    PdfText,
+    /// Internal: run a document parser (`pdf`, `sheets`) on stdin, write
+    /// what it read to stdout (the scanner runs its parsers this way, in a
+    /// child process).
+    #[command(name = crate::extract::isolate::SUBCOMMAND, hide = true)]
+    InternalExtract {
+        /// The parser.
+        parser: String,
+    },
 }
 
 const DIFF_EXAMPLES: &str = "\
@@ -280,7 +284,7 @@ pub struct ScanArgs {
     /// Largest nested archive, spreadsheet, document or PDF loaded into memory.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64M")]
     pub max_buffer: u64,
-    /// Stop parsing a PDF after SECS seconds (the file is listed in errors).
+    /// Stop parsing a PDF or spreadsheet after SECS seconds (the file is listed in errors).
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_PARSER_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
     pub parser_timeout: u64,
     /// Split UTF-8 and binary files larger than SIZE into parts scanned in parallel.

@@ -19,8 +19,9 @@ fn main() -> ExitCode {
         Command::Detectors(args) => run_detectors(&args),
         Command::Diff(args) => run_diff(&args),
         Command::Merge(args) => run_merge(&args),
-        Command::PdfText => {
-            return ExitCode::from(u8::try_from(leakscan::extract::pdf::serve()).unwrap_or(2))
+        Command::InternalExtract { parser } => {
+            let code = leakscan::extract::isolate::serve(&parser);
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
     };
     match result {
@@ -48,8 +49,9 @@ fn sanitize(s: &str) -> String {
 
 fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let mut opts = args.to_options()?;
-    // PDFs are parsed by this binary in a child process (a crafted PDF can
-    // hang or crash the parser); without a path to it, in this process.
+    // PDFs and spreadsheets are parsed by this binary in a child process (a
+    // crafted file can hang or crash the parsers); without a path to it, in
+    // this process.
     opts.parser_helper = std::env::current_exe().ok();
     // `-j` bounds the report's parallel work too (serialising, sorting),
     // which runs on rayon's global pool after the scan's own.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// Default bytes read per chunk.
 pub const DEFAULT_CHUNK_SIZE: usize = 1 << 20;
 
-/// Default time limit of a PDF parser child, in seconds.
+/// Default time limit of a parser child, in seconds.
 pub const DEFAULT_PARSER_TIMEOUT_SECS: u64 = 60;
 
 /// Options of one scan.
@@ -49,10 +49,10 @@ pub struct ScanOptions {
     pub max_buffer: u64,
     /// Do not scan binary data raw.
     pub skip_binary: bool,
-    /// Stop a PDF parser child after this many seconds.
+    /// Stop a parser child (PDF, spreadsheet) after this many seconds.
     pub parser_timeout_secs: u64,
-    /// The binary that parses PDFs in a child process (the `leakscan`
-    /// binary sets itself); `None` parses them in this process.
+    /// The binary that parses PDFs and spreadsheets in a child process (the
+    /// `leakscan` binary sets itself); `None` parses them in this process.
     #[serde(skip)]
     pub parser_helper: Option<PathBuf>,
     /// UTF-8 and binary files larger than this are split at line starts and
@@ -93,11 +93,12 @@ pub struct ScanOptions {
 }
 
 impl ScanOptions {
-    /// How PDFs are parsed: in a child process of `parser_helper`, if set.
-    pub fn pdf_isolation(&self) -> Option<crate::extract::pdf::Isolation> {
+    /// How PDFs and spreadsheets are parsed: in a child process of
+    /// `parser_helper`, if set.
+    pub fn isolation(&self) -> Option<crate::extract::isolate::Isolation> {
         self.parser_helper
             .clone()
-            .map(|helper| crate::extract::pdf::Isolation {
+            .map(|helper| crate::extract::isolate::Isolation {
                 helper,
                 timeout: std::time::Duration::from_secs(self.parser_timeout_secs.max(1)),
             })

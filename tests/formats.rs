@@ -348,6 +348,71 @@ fn a_pdf_that_hangs_or_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
 }
 
 #[test]
+fn a_workbook_that_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
+    let mut rng = synth::Rng(43);
+    let in_csv = synth::id18(&mut rng);
+    let d = TestDir::new();
+    // The fixture workbook with its header's mini-FAT sector count set to
+    // 2^31 - 1: the parser asks for an impossible allocation, which aborted
+    // the whole scan before the parser ran in a child process.
+    let mut xls = std::fs::read(root().join("fixtures/formats/book.xls")).expect("fixture");
+    xls[64..68].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    d.create_bytes("damaged.xls", &xls);
+    // A zip that names a workbook part the parser cannot read: it was
+    // dropped without an error.
+    d.create_bytes(
+        "broken.xlsx",
+        &synth::zip_bytes(
+            &[
+                ("xl/workbook.xml", b"<garbage"),
+                ("[Content_Types].xml", b"<x/>"),
+            ],
+            &[],
+        ),
+    );
+    d.create("customers.csv", &format!("name,id\nWang,{in_csv}\n"));
+    let out = leakscan()
+        .arg("scan")
+        .arg(d.path())
+        .args(["-q", "--reveal", "--format", "json"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "core finding in the CSV");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report");
+    let errors = errors_of(&report);
+    let damaged = errors
+        .iter()
+        .find(|e| e.0 == "damaged.xls")
+        .expect("listed");
+    assert!(
+        damaged.2.contains("spreadsheet parser crashed"),
+        "{damaged:?}"
+    );
+    assert!(damaged.2.contains("scanned raw"), "{damaged:?}");
+    let broken = errors
+        .iter()
+        .find(|e| e.0 == "broken.xlsx")
+        .expect("listed");
+    assert_eq!(broken.1, "xlsx");
+    assert!(
+        broken.2.contains("not a readable spreadsheet"),
+        "{broken:?}"
+    );
+    assert_eq!(report["summary"]["files_seen"], 3);
+    let values: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "customers.csv")
+        .map(|f| f["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, [in_csv.as_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("memory allocation"), "{stderr}");
+}
+
+#[test]
 fn skip_binary_turns_raw_scanning_off() {
     let d = TestDir::new();
     d.create_bytes("table.db", b"\x00\x01\x02sfzh\x00110101199003071233\x00");

@@ -9,10 +9,11 @@
 //! that the header is meaningful.
 //!
 //! Spreadsheets (`sheet`), Office documents (`office`), HTML and RTF
-//! (`markup`), e-mail (`mail`) and PDF (`pdf`, in a child process) have
-//! their own extractors. Not handled:
+//! (`markup`), e-mail (`mail`) and PDF (`pdf`) have their own extractors;
+//! the spreadsheet and PDF parsers run in a child process (`isolate`). Not handled:
 //! quoted CSV fields that span lines (each physical line is a record).
 
+pub mod isolate;
 pub mod mail;
 pub mod markup;
 pub mod office;

@@ -1,13 +1,18 @@
 //! Spreadsheets (XLSX, XLS, ODS) through `calamine`: every sheet becomes rows
 //! of cell texts, with the sheet's first non-empty row as its header. Rows
 //! and columns keep their spreadsheet numbers (1-based), so a finding points
-//! at `book.xlsx!Sheet1`, row N, column M.
+//! at `book.xlsx!Sheet1`, row N, column M. With a helper binary the parser
+//! runs in a child process (see [`super::isolate`]; one changed byte in an
+//! `.xls` header made it ask for 944 GB and abort the scan), which sends
+//! each sheet back as a JSON line.
 
+use super::isolate::{self, ChildError, Isolation, Parser, EXIT_PANICKED};
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
-use std::io::Cursor;
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, Cursor, Write};
 
 /// One row of a sheet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
     /// 1-based row number in the sheet.
     pub number: u64,
@@ -26,16 +31,104 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
+/// Why a workbook was not read, or not to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    /// The parser's error: not a workbook, or a sheet it could not read.
+    #[error("{0}")]
+    Unreadable(String),
+    /// The child timed out, crashed or could not be run.
+    #[error("{0}")]
+    Child(#[from] ChildError),
+}
+
+/// One line of a child's output.
+#[derive(Serialize, Deserialize)]
+enum Line {
+    Sheet { name: String, rows: Vec<Row> },
+    Error(String),
+}
+
+/// As [`for_each_sheet`], in a child process under `isolation` (or in this
+/// process without one). The sheets read before an error are passed on.
+pub fn for_each_sheet_in(
+    bytes: Vec<u8>,
+    isolation: Option<&Isolation>,
+    mut f: impl FnMut(&str, &[Row]),
+) -> Result<(), SheetError> {
+    let Some(iso) = isolation else {
+        return for_each_sheet(bytes, f).map_err(SheetError::Unreadable);
+    };
+    let mut error = None;
+    let exit = isolate::run(Parser::Sheets, &bytes, iso, |out: &mut dyn BufRead| {
+        let mut line = String::new();
+        // A line cut short by a crash does not parse: the exit says why.
+        while out.read_line(&mut line).is_ok_and(|n| n > 0) {
+            match serde_json::from_str(&line) {
+                Ok(Line::Sheet { name, rows }) => f(&name, &rows),
+                Ok(Line::Error(e)) => error = Some(e),
+                Err(_) => break,
+            }
+            line.clear();
+        }
+    })?;
+    match (exit.code, error) {
+        (0, None) => Ok(()),
+        (0, Some(e)) => Err(SheetError::Unreadable(e)),
+        (EXIT_PANICKED, _) => Err(SheetError::Unreadable(PANICKED.to_string())),
+        (code, _) => Err(ChildError::Crashed("spreadsheet", format!("exit code {code}")).into()),
+    }
+}
+
+/// What a panic of the parser is reported as.
+const PANICKED: &str = "not a readable spreadsheet: the parser failed";
+
+/// The child's side: each sheet of `bytes` as a line to `out`, then the
+/// error if there was one; the exit code.
+pub(super) fn serve(bytes: Vec<u8>, out: &mut impl Write) -> i32 {
+    let mut write = |line: &Line| {
+        let _ = serde_json::to_writer(&mut *out, line);
+        let _ = out.write_all(b"\n");
+    };
+    let result = for_each_sheet(bytes, |name, rows| {
+        write(&Line::Sheet {
+            name: name.to_string(),
+            rows: rows.to_vec(),
+        });
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) if e == PANICKED => EXIT_PANICKED,
+        Err(e) => {
+            write(&Line::Error(e));
+            0
+        }
+    }
+}
+
 /// Call `f` with each sheet's name and rows. An error names the problem, not
-/// the content.
+/// the content; a panic of the parser is an error too.
 pub fn for_each_sheet(bytes: Vec<u8>, mut f: impl FnMut(&str, &[Row])) -> Result<(), String> {
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| format!("not a readable spreadsheet: {e}"))?;
+    // Only the parser's calls are guarded: a panic in `f` is not its.
+    let guarded = |call: &mut dyn FnMut()| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(call))
+            .map_err(|_| PANICKED.to_string())
+    };
+    let mut opened = None;
+    guarded(&mut || opened = Some(open_workbook_auto_from_rs(Cursor::new(&bytes[..]))))?;
+    let mut book = match opened {
+        Some(Ok(b)) => b,
+        Some(Err(e)) => return Err(format!("not a readable spreadsheet: {e}")),
+        None => return Err(PANICKED.to_string()),
+    };
     let names = book.sheet_names();
     for name in names {
-        let range = match book.worksheet_range(&name) {
-            Ok(r) => r,
-            Err(e) => return Err(format!("sheet {name}: {e}")),
+        let mut range = None;
+        guarded(&mut || range = Some(book.worksheet_range(&name)))?;
+        let range = match range {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => return Err(format!("sheet {name}: {e}")),
+            None => return Err(PANICKED.to_string()),
         };
         let (row0, col0) = range.start().unwrap_or((0, 0));
         let rows: Vec<Row> = range

@@ -62,7 +62,11 @@ impl<'a> Pipeline<'a> {
                 .and_then(|_| read_bounded(&mut inner, self.opts.max_buffer, "spreadsheet"));
             match bytes {
                 Ok(b) => {
-                    self.sheets(b, blob, format, emit);
+                    // A workbook that cannot be read (or not to the end) is
+                    // an error of its own; its sheets read before stay.
+                    if let Err((_, e)) = self.sheets(b, blob, format, emit) {
+                        emit(failed(blob.display.clone(), format, e.to_string()));
+                    }
                 }
                 Err(e) => emit(failed(blob.display.clone(), format, e.to_string())),
             }

@@ -7,7 +7,7 @@ impl<'a> Pipeline<'a> {
     pub(super) fn pdf(&self, bytes: Vec<u8>, blob: &Blob<'_>, emit: &mut dyn FnMut(FileOutcome)) {
         // The parser can panic, hang or overflow its stack on a crafted
         // file: it runs in a child process with a time limit.
-        let isolation = self.opts.pdf_isolation();
+        let isolation = self.opts.isolation();
         match extract::pdf::text(&bytes, isolation.as_ref()) {
             Ok(text) if text.chars().any(|c| !c.is_whitespace()) => {
                 self.text(text.into_bytes(), &mut io::empty(), blob, "pdf", emit);
@@ -43,16 +43,20 @@ impl<'a> Pipeline<'a> {
         }
     }
 
-    /// Spreadsheets: one outcome per sheet. Returns whether the bytes were a
-    /// readable workbook.
+    /// Spreadsheets: one outcome per sheet. On an error, the number of
+    /// sheets passed on before it (the parser runs in a child process: a
+    /// crafted workbook can crash or hang it).
     pub(super) fn sheets(
         &self,
         bytes: Vec<u8>,
         blob: &Blob<'_>,
         format: &'static str,
         emit: &mut dyn FnMut(FileOutcome),
-    ) -> bool {
-        let result = extract::sheet::for_each_sheet(bytes, |sheet, rows| {
+    ) -> Result<(), (usize, extract::sheet::SheetError)> {
+        let isolation = self.opts.isolation();
+        let mut read = 0;
+        let result = extract::sheet::for_each_sheet_in(bytes, isolation.as_ref(), |sheet, rows| {
+            read += 1;
             let display = format!("{}!{sheet}", blob.display);
             let mut scan = self.new_scan(&display);
             let mut header: Option<HeaderProfile> = None;
@@ -92,7 +96,7 @@ impl<'a> Pipeline<'a> {
             }
             emit(self.finish(scan, display, (format, ""), (total, false, None)));
         });
-        result.is_ok()
+        result.map_err(|e| (read, e))
     }
 
     /// Office documents: paragraphs as lines, tables row by row with their

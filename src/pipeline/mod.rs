@@ -199,12 +199,21 @@ impl<'a> Pipeline<'a> {
                 Err(e) => emit(failed(blob.display.clone(), "pdf", e.to_string())),
             },
             Kind::Ole => match whole(rest, "OLE2 document") {
-                Ok(bytes) => {
-                    if !self.sheets(bytes.clone(), blob, "xls", emit) {
-                        // Old Word and other OLE files: their strings are ASCII or UTF-16.
+                Ok(bytes) => match self.sheets(bytes.clone(), blob, "xls", emit) {
+                    Ok(()) => {}
+                    // Old Word and other OLE files: their strings are ASCII or UTF-16.
+                    Err((0, extract::sheet::SheetError::Unreadable(_))) => {
                         self.text(bytes, &mut io::empty(), blob, "ole", emit);
                     }
-                }
+                    // The parser crashed or hung before a sheet: the strings
+                    // are scanned raw, and the file says why.
+                    Err((0, e)) => {
+                        let why = format!("{e}; its strings were scanned raw instead");
+                        let mut noted = |o: FileOutcome| emit(o.with_error(why.clone()));
+                        self.text(bytes, &mut io::empty(), blob, "ole", &mut noted);
+                    }
+                    Err((_, e)) => emit(failed(blob.display.clone(), "xls", e.to_string())),
+                },
                 Err(e) => emit(failed(blob.display.clone(), "io", e.to_string())),
             },
             Kind::Rtf => match whole(rest, "RTF document") {

@@ -121,6 +121,17 @@ pub enum FileOutcome {
     },
 }
 
+impl FileOutcome {
+    /// A scanned outcome with `reason` as its error (if it has none yet);
+    /// other outcomes as they are.
+    pub fn with_error(mut self, reason: String) -> Self {
+        if let FileOutcome::Scanned { error, .. } = &mut self {
+            error.get_or_insert(reason);
+        }
+        self
+    }
+}
+
 /// A whole scan's report; see the module docs for the schema. `S` is the
 /// `scan` section: [`ScanInfo`] when made by this process, raw JSON when
 /// read back from a file (`diff`, `merge`, `--baseline`).
