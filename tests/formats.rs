@@ -413,6 +413,74 @@ fn a_workbook_that_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
 }
 
 #[test]
+fn damaged_documents_never_stop_the_scan() {
+    // Every format fixture, each damaged 12 ways (bytes overwritten,
+    // inserted or cut at random places, with a fixed seed), scanned in one
+    // run: each file ends up in the report (scanned or in errors), and the
+    // scan ends with a report. Run with 150 mutations each before parsers
+    // moved to a child process, 109 of the `.xls` copies aborted the scan.
+    let formats = root().join("fixtures/formats");
+    let mut names: Vec<String> = std::fs::read_dir(&formats)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").file_name().into_string().expect("UTF-8"))
+        .collect();
+    names.sort();
+    let mut rng = synth::Rng(47);
+    let d = TestDir::new();
+    let mut made = 0;
+    for name in &names {
+        let original = std::fs::read(formats.join(name)).expect("fixture");
+        for k in 0..12 {
+            let mut bytes = original.clone();
+            for _ in 0..1 << rng.below(6) {
+                let at = rng.below(bytes.len() as u64) as usize;
+                match rng.below(5) {
+                    0..=2 => bytes[at] = rng.below(256) as u8,
+                    3 => bytes
+                        .splice(at..at, (0..1 + rng.below(7)).map(|_| rng.below(256) as u8))
+                        .for_each(drop),
+                    _ => bytes
+                        .drain(at..(at + 1 + rng.below(15) as usize).min(bytes.len()))
+                        .for_each(drop),
+                }
+            }
+            d.create_bytes(&format!("m{k:02}_{name}"), &bytes);
+            made += 1;
+        }
+    }
+    let out = leakscan()
+        .arg("scan")
+        .arg(d.path())
+        .args([
+            "-q",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--all-files",
+        ])
+        .args(["--parser-timeout", "10"])
+        .timeout(std::time::Duration::from_secs(600))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report");
+    // Scanned (with --all-files, also without findings), failed or skipped:
+    // by its own path or a member's (`book.xlsx!Sheet1`).
+    let seen: std::collections::BTreeSet<&str> = ["files", "errors", "skipped"]
+        .iter()
+        .flat_map(|k| report[k].as_array().unwrap())
+        .map(|e| e["path"].as_str().unwrap().split('!').next().unwrap())
+        .collect();
+    assert_eq!(seen.len(), made, "{seen:?}");
+}
+
+#[test]
 fn skip_binary_turns_raw_scanning_off() {
     let d = TestDir::new();
     d.create_bytes("table.db", b"\x00\x01\x02sfzh\x00110101199003071233\x00");
