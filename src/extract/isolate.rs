@@ -81,7 +81,10 @@ pub enum ChildError {
     /// It died (a stack overflow, the memory cap).
     #[error("the {0} parser crashed ({1})")]
     Crashed(&'static str, String),
-    /// It could not be run or talked to.
+    /// It could not be started (the caller parses in this process then).
+    #[error("could not start the {0} parser process: {1}")]
+    Spawn(&'static str, io::Error),
+    /// It could not be talked to.
     #[error("could not run the {0} parser process: {1}")]
     Io(&'static str, io::Error),
 }
@@ -97,7 +100,9 @@ pub struct Exit {
 
 /// Run `parser` on `bytes` in a child; `read` is given the child's stdout
 /// while it runs (what it reads before a crash or the time limit stays
-/// read).
+/// read). A child that cannot be started ([`ChildError::Spawn`]: the binary
+/// moved, a `noexec` mount) is the caller's to handle: it parses in this
+/// process, as without isolation.
 pub fn run(
     parser: Parser,
     bytes: &[u8],
@@ -111,7 +116,7 @@ pub fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| ChildError::Io(noun, e))?;
+        .map_err(|e| ChildError::Spawn(noun, e))?;
     let (Some(mut stdin), Some(stdout), Some(stderr)) =
         (child.stdin.take(), child.stdout.take(), child.stderr.take())
     else {
@@ -164,6 +169,7 @@ pub fn run(
 fn signal_name(status: &ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match status.signal() {
+        Some(2) => "interrupted".to_string(),
         Some(6) => "aborted: a stack overflow or out of memory".to_string(),
         Some(9) => "killed".to_string(),
         Some(11) => "segmentation fault".to_string(),

@@ -25,9 +25,12 @@ pub fn text(bytes: &[u8], isolation: Option<&Isolation>) -> Result<String, PdfEr
         return in_process(bytes);
     };
     let mut text = Vec::new();
-    let exit = isolate::run(Parser::Pdf, bytes, iso, |out: &mut dyn BufRead| {
+    let exit = match isolate::run(Parser::Pdf, bytes, iso, |out: &mut dyn BufRead| {
         let _ = out.read_to_end(&mut text);
-    })?;
+    }) {
+        Err(ChildError::Spawn(..)) => return in_process(bytes),
+        other => other?,
+    };
     match exit.code {
         0 => Ok(String::from_utf8(text)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
@@ -59,5 +62,24 @@ pub(super) fn serve(bytes: &[u8], out: &mut impl Write) -> i32 {
             EXIT_UNREADABLE
         }
         Err(_) => EXIT_PANICKED,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_helper_that_cannot_start_means_parsing_here() {
+        let iso = Isolation {
+            helper: "/nonexistent/leakscan".into(),
+            timeout: Duration::from_secs(5),
+        };
+        // Parsed in this process: the parser's own error, not the spawn's.
+        match text(b"%PDF-1.4\nnot a pdf\n", Some(&iso)) {
+            Err(PdfError::Unreadable(_) | PdfError::Panicked) => {}
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -71,7 +71,13 @@ pub fn for_each_sheet_in(
             }
             line.clear();
         }
-    })?;
+    });
+    let exit = match exit {
+        Err(ChildError::Spawn(..)) => {
+            return for_each_sheet(bytes, f).map_err(SheetError::Unreadable);
+        }
+        other => other?,
+    };
     match (exit.code, error) {
         (0, None) => Ok(()),
         (0, Some(e)) => Err(SheetError::Unreadable(e)),
@@ -161,5 +167,36 @@ mod tests {
     #[test]
     fn garbage_is_an_error() {
         assert!(for_each_sheet(b"not a workbook".to_vec(), |_, _| {}).is_err());
+    }
+
+    #[test]
+    fn a_helper_that_cannot_start_means_parsing_here() {
+        let iso = Isolation {
+            helper: "/nonexistent/leakscan".into(),
+            timeout: std::time::Duration::from_secs(5),
+        };
+        match for_each_sheet_in(b"not a workbook".to_vec(), Some(&iso), |_, _| {}) {
+            Err(SheetError::Unreadable(e)) => assert!(e.contains("not a readable spreadsheet")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn child_lines_round_trip() {
+        let rows = vec![Row {
+            number: 3,
+            first_column: 2,
+            cells: vec!["姓名".into(), "a\"b\nc".into()],
+        }];
+        let line = serde_json::to_string(&Line::Sheet {
+            name: "客户".into(),
+            rows: rows.clone(),
+        })
+        .unwrap();
+        assert!(!line.contains('\n'), "one line");
+        match serde_json::from_str(&line).unwrap() {
+            Line::Sheet { name, rows: back } => assert_eq!((name.as_str(), back), ("客户", rows)),
+            Line::Error(_) => panic!("a sheet"),
+        }
     }
 }
