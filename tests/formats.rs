@@ -481,6 +481,47 @@ fn damaged_documents_never_stop_the_scan() {
 }
 
 #[test]
+fn containers_with_nothing_in_them_are_still_in_the_report() {
+    let d = TestDir::new();
+    // No members; folders only; an empty zip inside a zip; a presentation
+    // without slides. Each gave no outcome at all, so the file was missing
+    // from the report even with --all-files.
+    d.create_bytes("empty.zip", &synth::zip_bytes(&[], &[]));
+    d.create_bytes(
+        "folders.zip",
+        &synth::zip_bytes(&[("a/", b""), ("a/b/", b"")], &[]),
+    );
+    let empty = synth::zip_bytes(&[], &[]);
+    d.create_bytes(
+        "outer.zip",
+        &synth::zip_bytes(&[("inner.zip", &empty), ("note.txt", b"hello")], &[]),
+    );
+    d.create_bytes(
+        "deck.pptx",
+        &synth::zip_bytes(&[("ppt/presentation.xml", b"<p:presentation/>")], &[]),
+    );
+    let (report, code, _) = scan_json(&[d.path().to_str().unwrap(), "-q", "--all-files"]);
+    assert_eq!(code, 0);
+    let files: Vec<(&str, &str)> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["format"].as_str().unwrap()))
+        .collect();
+    for want in [
+        ("empty.zip", "zip"),
+        ("folders.zip", "zip"),
+        ("outer.zip!inner.zip", "zip"),
+        ("outer.zip!note.txt", "text"),
+        ("deck.pptx", "pptx"),
+    ] {
+        assert!(files.contains(&want), "{want:?} not in {files:?}");
+    }
+    assert_eq!(report["summary"]["files_seen"], 5);
+    assert!(report["errors"].as_array().unwrap().is_empty());
+}
+
+#[test]
 fn skip_binary_turns_raw_scanning_off() {
     let d = TestDir::new();
     d.create_bytes("table.db", b"\x00\x01\x02sfzh\x00110101199003071233\x00");

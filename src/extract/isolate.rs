@@ -112,6 +112,8 @@ pub fn run(
     let noun = parser.noun();
     let mut child = Command::new(&iso.helper)
         .args([SUBCOMMAND, parser.arg()])
+        // The child needs no secrets: the fingerprint key stays here.
+        .env_remove(crate::cli::HASH_KEY_ENV)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -20,10 +20,28 @@ impl<'a> Pipeline<'a> {
             depth: child.depth,
             complete_head: error.is_none() && head.len() < read::HEAD_SIZE,
         };
+        let kind = read::sniff_kind(&head, child.name);
+        let size = head.len() as u64;
+        let mut emitted = false;
+        let mut counted = |o: FileOutcome| {
+            emitted = true;
+            emit(o);
+        };
         match error {
-            None => self.blob(head, reader, &child, budget, emit),
-            Some(e) if head.is_empty() => emit(failed(child.display, "archive", e.to_string())),
-            Some(e) => self.blob(head, &mut read::Failing(Some(e)), &child, budget, emit),
+            None => self.blob(head, reader, &child, budget, &mut counted),
+            Some(e) if head.is_empty() => {
+                counted(failed(child.display.clone(), "archive", e.to_string()))
+            }
+            Some(e) => self.blob(
+                head,
+                &mut read::Failing(Some(e)),
+                &child,
+                budget,
+                &mut counted,
+            ),
+        }
+        if !emitted {
+            emit(self.empty(child.display, kind, child.name, size));
         }
     }
 

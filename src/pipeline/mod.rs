@@ -134,6 +134,52 @@ impl<'a> Pipeline<'a> {
             Ok(h) => h,
             Err(e) => return emit(failed(display, "io", e.to_string())),
         };
+        let kind = read::sniff_kind(&head, name);
+        let mut emitted = false;
+        self.scan_head(file, head, (size, name), display.clone(), &mut |o| {
+            emitted = true;
+            emit(o);
+        });
+        if !emitted {
+            emit(self.empty(display, kind, name, size));
+        }
+    }
+
+    /// A blob that was opened and gave no outcome of its own: scanned, with
+    /// nothing in it. An empty archive, an archive of folders only or a
+    /// presentation without slides gave no outcome at all, and the file was
+    /// missing from the report, even with `--all-files`.
+    fn empty(&self, display: String, kind: Kind, name: &str, bytes: u64) -> FileOutcome {
+        let format = match kind {
+            Kind::Zip => match read::extension(name).as_str() {
+                "xlsx" => "xlsx",
+                "docx" => "docx",
+                "pptx" => "pptx",
+                "ods" => "ods",
+                _ => "zip",
+            },
+            Kind::Gzip => "gzip",
+            Kind::Tar => "tar",
+            Kind::Pdf => "pdf",
+            Kind::Ole => "ole",
+            Kind::Rtf => "rtf",
+            Kind::Html => "html",
+            Kind::Eml => "eml",
+            Kind::Text => "text",
+        };
+        let scan = self.new_scan(&display);
+        self.finish(scan, display, (format, ""), (bytes, false, None))
+    }
+
+    /// [`Pipeline::scan_file`] once the head is read.
+    fn scan_head(
+        &self,
+        file: &File,
+        head: Vec<u8>,
+        (size, name): (u64, &str),
+        display: String,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
         let mut file = Cancellable {
             inner: file,
             cancel: self.cancel,

@@ -55,7 +55,8 @@ pub enum Kind {
     Text,
 }
 
-fn extension(name: &str) -> String {
+/// The lowercase extension of `name` (empty without one).
+pub fn extension(name: &str) -> String {
     Path::new(name)
         .extension()
         .and_then(|e| e.to_str())
