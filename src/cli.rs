@@ -58,6 +58,8 @@ pub enum Command {
     InternalExtract {
         /// The parser.
         parser: String,
+        /// Seconds after which the child stops itself.
+        seconds: u64,
     },
 }
 

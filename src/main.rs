@@ -19,8 +19,9 @@ fn main() -> ExitCode {
         Command::Detectors(args) => run_detectors(&args),
         Command::Diff(args) => run_diff(&args),
         Command::Merge(args) => run_merge(&args),
-        Command::InternalExtract { parser } => {
-            let code = leakscan::extract::isolate::serve(&parser);
+        Command::InternalExtract { parser, seconds } => {
+            let limit = std::time::Duration::from_secs(seconds);
+            let code = leakscan::extract::isolate::serve(&parser, limit);
             return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
     };

@@ -348,6 +348,20 @@ fn a_pdf_that_hangs_or_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
 }
 
 #[test]
+fn a_parser_child_left_without_its_scan_stops_itself() {
+    // A scan that is killed cannot kill its children: a child stuck in the
+    // PDF parser's loop stops itself at the time limit it was given.
+    let out = leakscan()
+        .args(["internal-extract", "pdf", "1"])
+        .write_stdin(synth::pdf_hanging())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(5), "stopped by its own limit");
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+}
+
+#[test]
 fn a_workbook_that_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
     let mut rng = synth::Rng(43);
     let in_csv = synth::id18(&mut rng);

@@ -26,6 +26,13 @@ pub const SUBCOMMAND: &str = "internal-extract";
 pub const EXIT_UNREADABLE: i32 = 3;
 /// Exit code of a child whose parser panicked.
 pub const EXIT_PANICKED: i32 = 4;
+/// Exit code of a child that stopped itself at its own time limit (the
+/// parent's, plus [`CHILD_GRACE`]: it outlives only a parent that is gone).
+pub const EXIT_TIMED_OUT: i32 = 5;
+/// How much longer than the parent's time limit a child lets itself run.
+pub const CHILD_GRACE: Duration = Duration::from_secs(5);
+/// Stack of the parser's thread in a child (a process's main thread's).
+const PARSER_STACK: usize = 8 << 20;
 /// Bytes of a child's stderr kept.
 const MESSAGE_MAX: usize = 300;
 
@@ -112,6 +119,7 @@ pub fn run(
     let noun = parser.noun();
     let mut child = Command::new(&iso.helper)
         .args([SUBCOMMAND, parser.arg()])
+        .arg((iso.timeout + CHILD_GRACE).as_secs().to_string())
         // The child needs no secrets: the fingerprint key stays here.
         .env_remove(crate::cli::HASH_KEY_ENV)
         .stdin(Stdio::piped())
@@ -189,7 +197,7 @@ fn signal_name(status: &ExitStatus) -> String {
 /// and an address-space cap turned such files into crashes. An allocation
 /// that fails, or a child the kernel stops for using too much, is that
 /// file's error either way.
-pub fn serve(arg: &str) -> i32 {
+pub fn serve(arg: &str, limit: Duration) -> i32 {
     std::panic::set_hook(Box::new(|_| {}));
     let Some(parser) = Parser::from_arg(arg) else {
         return 2;
@@ -198,15 +206,33 @@ pub fn serve(arg: &str) -> i32 {
     if io::stdin().read_to_end(&mut bytes).is_err() {
         return EXIT_UNREADABLE;
     }
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    let code = match parser {
-        Parser::Pdf => super::pdf::serve(&bytes, &mut out),
-        Parser::Sheets => super::sheet::serve(bytes, &mut out),
-    };
-    match out.flush() {
-        Ok(()) => code,
-        Err(_) => EXIT_UNREADABLE,
+    // The parser runs on a thread of its own (with the main thread's stack
+    // size), so that this thread can end the process after `limit` even
+    // when no parent is left to kill it: a killed scan must not leave a
+    // child looping forever.
+    let (done, finished) = std::sync::mpsc::channel();
+    let parse = std::thread::Builder::new()
+        .stack_size(PARSER_STACK)
+        .spawn(move || {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            let code = match parser {
+                Parser::Pdf => super::pdf::serve(&bytes, &mut out),
+                Parser::Sheets => super::sheet::serve(bytes, &mut out),
+            };
+            let code = match out.flush() {
+                Ok(()) => code,
+                Err(_) => EXIT_UNREADABLE,
+            };
+            let _ = done.send(code);
+        });
+    if parse.is_err() {
+        return EXIT_UNREADABLE;
     }
+    // A panic drops the sender: the parser failed.
+    finished.recv_timeout(limit).unwrap_or_else(|e| match e {
+        std::sync::mpsc::RecvTimeoutError::Timeout => EXIT_TIMED_OUT,
+        std::sync::mpsc::RecvTimeoutError::Disconnected => EXIT_PANICKED,
+    })
 }
 
 /// Write `message` to stderr, cut to what the parent keeps.
