@@ -429,10 +429,10 @@ fn without_a_key_one_is_created_owner_only_in_the_config_dir_and_reused() {
 #[test]
 fn ndjson_memory_does_not_grow_with_the_findings_listed() {
     // See: issue 6 — NDJSON keeps no findings; the sorted JSON keeps them all.
-    // Two trees of 5,000-finding files, one 6x the other (at 4x the JSON
-    // growth was close enough to its 16 MiB bar to fail once under load), every finding
+    // Two trees of 5,000-finding files, one 6x the other, every finding
     // listed: the JSON report's peak grows with the findings, the NDJSON
-    // stream's does not.
+    // stream's does not. (At 4x the JSON growth sat close enough to its
+    // 16 MiB bar to fail once under load.)
     use crate::synth::{self, Rng};
     let mut rng = Rng(7);
     let values: Vec<String> = (0..2000).map(|_| synth::mobile(&mut rng)).collect();
