@@ -298,22 +298,9 @@ fn a_pdf_that_hangs_or_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
     d.create("customers.csv", &format!("name,id\nWang,{in_csv}\n"));
     // Before the parser ran in a child process, loop.pdf never finished
     // and deep.pdf aborted the scan with no report.
-    let out = leakscan()
-        .arg("scan")
-        .arg(d.path())
-        .args([
-            "-q",
-            "--reveal",
-            "--format",
-            "json",
-            "--parser-timeout",
-            "2",
-        ])
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1), "core finding in the CSV");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report");
+    let (report, code, stderr) =
+        scan_within(120, d.path(), &["-q", "--reveal", "--parser-timeout", "2"]);
+    assert_eq!(code, 1, "core finding in the CSV");
     let errors = errors_of(&report);
     let reason = |path: &str| {
         errors
@@ -340,7 +327,6 @@ fn a_pdf_that_hangs_or_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
         "{values:?}"
     );
     // The parser's panic messages and the crash stay out of the output.
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !stderr.contains("panicked") && !stderr.contains("overflow"),
         "{stderr}"
@@ -385,15 +371,8 @@ fn a_workbook_that_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
         ),
     );
     d.create("customers.csv", &format!("name,id\nWang,{in_csv}\n"));
-    let out = leakscan()
-        .arg("scan")
-        .arg(d.path())
-        .args(["-q", "--reveal", "--format", "json"])
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1), "core finding in the CSV");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report");
+    let (report, code, stderr) = scan_within(120, d.path(), &["-q", "--reveal"]);
+    assert_eq!(code, 1, "core finding in the CSV");
     let errors = errors_of(&report);
     let damaged = errors
         .iter()
@@ -422,7 +401,6 @@ fn a_workbook_that_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
         .map(|f| f["value"].as_str().unwrap())
         .collect();
     assert_eq!(values, [in_csv.as_str()]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("memory allocation"), "{stderr}");
 }
 
@@ -462,28 +440,19 @@ fn damaged_documents_never_stop_the_scan() {
             made += 1;
         }
     }
-    let out = leakscan()
-        .arg("scan")
-        .arg(d.path())
-        .args([
+    let (report, code, stderr) = scan_within(
+        600,
+        d.path(),
+        &[
             "-q",
-            "--format",
-            "json",
             "--fail-on",
             "never",
             "--all-files",
-        ])
-        .args(["--parser-timeout", "10"])
-        .timeout(std::time::Duration::from_secs(600))
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            "--parser-timeout",
+            "10",
+        ],
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report");
+    assert_eq!(code, 0, "{stderr}");
     // Scanned (with --all-files, also without findings), failed or skipped:
     // by its own path or a member's (`book.xlsx!Sheet1`).
     let seen: std::collections::BTreeSet<&str> = ["files", "errors", "skipped"]

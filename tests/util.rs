@@ -71,6 +71,24 @@ pub fn scan_json(args: &[&str]) -> (Value, i32, String) {
     )
 }
 
+/// A JSON scan of `path` with `args` that must end within `secs` seconds
+/// (for inputs that once hung or crashed the scan); returns (report, exit
+/// code, stderr), and fails if there is no report.
+pub fn scan_within(secs: u64, path: &Path, args: &[&str]) -> (Value, i32, String) {
+    let out = leakscan()
+        .arg("scan")
+        .arg(path)
+        .args(["--format", "json"])
+        .args(args)
+        .timeout(std::time::Duration::from_secs(secs))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}), exit {:?}: {stderr}", out.status));
+    (report, out.status.code().unwrap_or(-1), stderr)
+}
+
 /// Scan `path` quietly with every finding listed and its value revealed,
 /// plus `extra` flags.
 pub fn scan_revealed(path: &Path, extra: &[&str]) -> (Value, i32, String) {
