@@ -464,6 +464,38 @@ fn damaged_documents_never_stop_the_scan() {
 }
 
 #[test]
+fn a_workbook_read_part_way_keeps_its_first_sheets_and_says_why() {
+    let mut rng = synth::Rng(53);
+    let id = synth::id18(&mut rng);
+    let d = TestDir::new();
+    let good = synth::sheet_xml(&[
+        vec!["姓名".into(), "身份证号".into()],
+        vec!["王芳".into(), id.clone()],
+    ]);
+    let cut = r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is>"#;
+    d.create_bytes(
+        "book.xlsx",
+        &synth::xlsx_book(&[("客户", good), ("坏", cut.to_string())]),
+    );
+    let (report, code, _) = scan_revealed(d.path(), &[]);
+    assert_eq!(code, 1);
+    let values: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(values, [("book.xlsx!客户", id.as_str())]);
+    let errors = errors_of(&report);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].0.as_str(), errors[0].1.as_str()),
+        ("book.xlsx", "xlsx")
+    );
+    assert!(errors[0].2.contains("坏"), "names the sheet: {errors:?}");
+}
+
+#[test]
 fn containers_with_nothing_in_them_are_still_in_the_report() {
     let d = TestDir::new();
     // No members; folders only; an empty zip inside a zip; a presentation

@@ -595,6 +595,11 @@ fn xml_escape(s: &str) -> String {
 
 /// A minimal XLSX workbook with one sheet of inline-string cells.
 pub fn xlsx_bytes(sheet: &str, rows: &[Vec<String>]) -> Vec<u8> {
+    xlsx_book(&[(sheet, sheet_xml(rows))])
+}
+
+/// The worksheet part holding `rows` as inline strings.
+pub fn sheet_xml(rows: &[Vec<String>]) -> String {
     let mut data = String::from(
         r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
     );
@@ -612,23 +617,50 @@ pub fn xlsx_bytes(sheet: &str, rows: &[Vec<String>]) -> Vec<u8> {
         data.push_str("</row>");
     }
     data.push_str("</sheetData></worksheet>");
-    let types = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#;
+    data
+}
+
+/// An XLSX workbook of the sheets `(name, worksheet part)`, in order.
+pub fn xlsx_book(sheets: &[(&str, String)]) -> Vec<u8> {
+    let mut types = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>"#,
+    );
+    let mut listed = String::new();
+    let mut wb_rels = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    );
+    let mut parts = Vec::new();
+    for (i, (name, xml)) in sheets.iter().enumerate() {
+        let n = i + 1;
+        let _ = write!(
+            types,
+            r#"<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
+        );
+        let _ = write!(
+            listed,
+            r#"<sheet name="{}" sheetId="{n}" r:id="rId{n}"/>"#,
+            xml_escape(name)
+        );
+        let _ = write!(
+            wb_rels,
+            r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"#
+        );
+        parts.push((format!("xl/worksheets/sheet{n}.xml"), xml.as_bytes()));
+    }
+    types.push_str("</Types>");
+    wb_rels.push_str("</Relationships>");
     let rels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
     let workbook = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="{}" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
-        xml_escape(sheet)
+        r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{listed}</sheets></workbook>"#
     );
-    let wb_rels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#;
-    zip_bytes(
-        &[
-            ("[Content_Types].xml", types.as_bytes()),
-            ("_rels/.rels", rels.as_bytes()),
-            ("xl/workbook.xml", workbook.as_bytes()),
-            ("xl/_rels/workbook.xml.rels", wb_rels.as_bytes()),
-            ("xl/worksheets/sheet1.xml", data.as_bytes()),
-        ],
-        &[],
-    )
+    let mut members: Vec<(&str, &[u8])> = vec![
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", rels.as_bytes()),
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", wb_rels.as_bytes()),
+    ];
+    members.extend(parts.iter().map(|(name, xml)| (name.as_str(), *xml)));
+    zip_bytes(&members, &[])
 }
 
 /// A minimal ODS spreadsheet with one table.
