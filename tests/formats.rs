@@ -393,6 +393,7 @@ fn a_workbook_that_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
         "{damaged:?}"
     );
     assert!(damaged.2.contains("scanned raw"), "{damaged:?}");
+    assert_eq!(damaged.1, "xls", "the kind names the parser's format");
     let broken = errors
         .iter()
         .find(|e| e.0 == "broken.xlsx")

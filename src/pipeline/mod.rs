@@ -105,10 +105,13 @@ impl<'a> Pipeline<'a> {
             if let FileOutcome::Scanned { display, error, .. } = &mut outcome {
                 let after = probe.metadata().ok().as_ref().map(stamp);
                 if *display == top && error.is_none() && after != Some(before) {
-                    *error = Some(format!(
-                        "the file changed while it was read ({} bytes at open, {} after): findings may be incomplete",
-                        before.0,
-                        after.map_or(0, |(n, _)| n)
+                    *error = Some((
+                        "io",
+                        format!(
+                            "the file changed while it was read ({} bytes at open, {} after): findings may be incomplete",
+                            before.0,
+                            after.map_or(0, |(n, _)| n)
+                        ),
                     ));
                 }
             }
@@ -255,7 +258,7 @@ impl<'a> Pipeline<'a> {
                     // are scanned raw, and the file says why.
                     Err((0, e)) => {
                         let why = format!("{e}; its strings were scanned raw instead");
-                        let mut noted = |o: FileOutcome| emit(o.with_error(why.clone()));
+                        let mut noted = |o: FileOutcome| emit(o.with_error("xls", why.clone()));
                         self.text(bytes, &mut io::empty(), blob, "ole", &mut noted);
                     }
                     Err((_, e)) => emit(failed(blob.display.clone(), "xls", e.to_string())),
@@ -413,7 +416,7 @@ impl<'a> Pipeline<'a> {
             entries,
             suppressed,
             verdict,
-            error,
+            error: error.map(|e| ("io", e)),
         }
     }
 

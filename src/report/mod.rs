@@ -93,8 +93,10 @@ pub enum FileOutcome {
         suppressed: Vec<SuppressedEntry>,
         /// The file's tier.
         verdict: FileVerdict,
-        /// A read error that cut the file short.
-        error: Option<String>,
+        /// A read error that cut the file short, or another reason the
+        /// findings may be incomplete, with the error entry's kind (`io`,
+        /// or the format whose parser failed).
+        error: Option<(&'static str, String)>,
     },
     /// Not scanned by design.
     Skipped {
@@ -122,11 +124,11 @@ pub enum FileOutcome {
 }
 
 impl FileOutcome {
-    /// A scanned outcome with `reason` as its error (if it has none yet);
-    /// other outcomes as they are.
-    pub fn with_error(mut self, reason: String) -> Self {
+    /// A scanned outcome with `reason` as its error of `kind` (if it has
+    /// none yet); other outcomes as they are.
+    pub fn with_error(mut self, kind: &'static str, reason: String) -> Self {
         if let FileOutcome::Scanned { error, .. } = &mut self {
-            error.get_or_insert(reason);
+            error.get_or_insert((kind, reason));
         }
         self
     }
@@ -663,11 +665,11 @@ impl<'w> Collector<'w> {
             } => {
                 self.summary.files_scanned += 1;
                 self.summary.bytes_scanned += bytes;
-                if let Some(reason) = error {
+                if let Some((kind, reason)) = error {
                     self.summary.files_failed += 1;
                     self.error(ErrorEntry {
                         path: display.clone(),
-                        kind: "io".into(),
+                        kind: kind.into(),
                         reason,
                     });
                 }
