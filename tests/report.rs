@@ -296,6 +296,15 @@ fn terminal_summary_names_tiers_detectors_and_top_files() {
     ] {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
     }
+    assert!(text.contains(" files ("), "{text}");
+    // One file is one file.
+    let one = leakscan()
+        .args(["scan", "--no-progress"])
+        .arg(root().join("fixtures/customers.csv"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(one.stdout).unwrap();
+    assert!(text.contains(": scanned 1 file ("), "{text}");
 }
 
 #[test]

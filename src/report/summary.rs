@@ -28,9 +28,10 @@ pub fn write(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     writeln!(
         w,
-        "leakscan {}: scanned {} files ({}) in {:.2} s; {} skipped, {} failed",
+        "leakscan {}: scanned {} file{} ({}) in {:.2} s; {} skipped, {} failed",
         report.version,
         s.files_scanned,
+        if s.files_scanned == 1 { "" } else { "s" },
         human_bytes(s.bytes_scanned),
         report.scan.duration_ms as f64 / 1000.0,
         s.files_skipped,
