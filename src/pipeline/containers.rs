@@ -22,27 +22,14 @@ impl<'a> Pipeline<'a> {
         };
         let kind = read::sniff_kind(&head, child.name);
         let size = head.len() as u64;
-        let mut emitted = false;
-        let mut counted = |o: FileOutcome| {
-            emitted = true;
-            emit(o);
-        };
-        match error {
-            None => self.blob(head, reader, &child, budget, &mut counted),
+        let empty = || self.empty(child.display.clone(), kind, child.name, size);
+        at_least_one(emit, empty, |emit| match error {
+            None => self.blob(head, reader, &child, budget, emit),
             Some(e) if head.is_empty() => {
-                counted(failed(child.display.clone(), "archive", e.to_string()))
+                emit(failed(child.display.clone(), "archive", e.to_string()))
             }
-            Some(e) => self.blob(
-                head,
-                &mut read::Failing(Some(e)),
-                &child,
-                budget,
-                &mut counted,
-            ),
-        }
-        if !emitted {
-            emit(self.empty(child.display, kind, child.name, size));
-        }
+            Some(e) => self.blob(head, &mut read::Failing(Some(e)), &child, budget, emit),
+        });
     }
 
     pub(super) fn zip<R: Read + Seek>(

@@ -138,14 +138,10 @@ impl<'a> Pipeline<'a> {
             Err(e) => return emit(failed(display, "io", e.to_string())),
         };
         let kind = read::sniff_kind(&head, name);
-        let mut emitted = false;
-        self.scan_head(file, head, (size, name), display.clone(), &mut |o| {
-            emitted = true;
-            emit(o);
+        let empty = || self.empty(display.clone(), kind, name, size);
+        at_least_one(emit, empty, |emit| {
+            self.scan_head(file, head, (size, name), display.clone(), emit);
         });
-        if !emitted {
-            emit(self.empty(display, kind, name, size));
-        }
     }
 
     /// A blob that was opened and gave no outcome of its own: scanned, with
@@ -475,6 +471,23 @@ impl<R: Read> Read for Cancellable<'_, R> {
 impl<R: Seek> Seek for Cancellable<'_, R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         self.inner.seek(pos)
+    }
+}
+
+/// Run `scan` with `emit`; if it passed on no outcome, pass on `empty()`
+/// (see [`Pipeline::empty`]).
+fn at_least_one(
+    emit: &mut dyn FnMut(FileOutcome),
+    empty: impl FnOnce() -> FileOutcome,
+    scan: impl FnOnce(&mut dyn FnMut(FileOutcome)),
+) {
+    let mut emitted = false;
+    scan(&mut |o| {
+        emitted = true;
+        emit(o);
+    });
+    if !emitted {
+        emit(empty());
     }
 }
 
