@@ -145,8 +145,13 @@ pub fn run(
             let _ = stdin.write_all(bytes);
         });
         let message = s.spawn(move || {
+            let mut stderr = stderr;
             let mut message = Vec::new();
-            let _ = stderr.take(MESSAGE_MAX as u64).read_to_end(&mut message);
+            let _ = (&mut stderr)
+                .take(MESSAGE_MAX as u64)
+                .read_to_end(&mut message);
+            // The rest is read and dropped: a child must not block on it.
+            let _ = io::copy(&mut stderr, &mut io::sink());
             String::from_utf8_lossy(&message).trim().to_string()
         });
         let timeout = iso.timeout;
