@@ -42,11 +42,19 @@ pub enum SheetError {
     Child(#[from] ChildError),
 }
 
-/// One line of a child's output.
-#[derive(Serialize, Deserialize)]
+/// One line of a child's output, as read.
+#[derive(Deserialize)]
 enum Line {
     Sheet { name: String, rows: Vec<Row> },
     Error(String),
+}
+
+/// One line of a child's output, as written (the same JSON as [`Line`],
+/// without copying the sheet).
+#[derive(Serialize)]
+enum LineOut<'a> {
+    Sheet { name: &'a str, rows: &'a [Row] },
+    Error(&'a str),
 }
 
 /// As [`for_each_sheet`], in a child process under `isolation` (or in this
@@ -95,21 +103,18 @@ const PANICKED: &str = "not a readable spreadsheet: the parser failed";
 /// The child's side: each sheet of `bytes` as a line to `out`, then the
 /// error if there was one; the exit code.
 pub(super) fn serve(bytes: Vec<u8>, out: &mut impl Write) -> i32 {
-    let mut write = |line: &Line| {
+    let mut write = |line: &LineOut<'_>| {
         let _ = serde_json::to_writer(&mut *out, line);
         let _ = out.write_all(b"\n");
     };
     let result = for_each_sheet(bytes, |name, rows| {
-        write(&Line::Sheet {
-            name: name.to_string(),
-            rows: rows.to_vec(),
-        });
+        write(&LineOut::Sheet { name, rows });
     });
     match result {
         Ok(()) => 0,
         Err(e) if e == PANICKED => EXIT_PANICKED,
         Err(e) => {
-            write(&Line::Error(e));
+            write(&LineOut::Error(&e));
             0
         }
     }
@@ -191,9 +196,9 @@ mod tests {
             first_column: 2,
             cells: vec!["姓名".into(), "a\"b\nc".into()],
         }];
-        let line = serde_json::to_string(&Line::Sheet {
-            name: "客户".into(),
-            rows: rows.clone(),
+        let line = serde_json::to_string(&LineOut::Sheet {
+            name: "客户",
+            rows: &rows,
         })
         .unwrap();
         assert!(!line.contains('\n'), "one line");
@@ -201,5 +206,9 @@ mod tests {
             Line::Sheet { name, rows: back } => assert_eq!((name.as_str(), back), ("客户", rows)),
             Line::Error(_) => panic!("a sheet"),
         }
+        let line = serde_json::to_string(&LineOut::Error("sheet 坏: bad")).unwrap();
+        assert!(
+            matches!(serde_json::from_str(&line).unwrap(), Line::Error(e) if e == "sheet 坏: bad")
+        );
     }
 }
