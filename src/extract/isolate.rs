@@ -222,7 +222,7 @@ pub fn serve(arg: &str, limit: Duration) -> i32 {
             let mut out = io::BufWriter::new(io::stdout().lock());
             let code = match parser {
                 Parser::Pdf => super::pdf::serve(&bytes, &mut out),
-                Parser::Sheets => super::sheet::serve(bytes, &mut out),
+                Parser::Sheets => super::sheet::serve(&bytes, &mut out),
             };
             let code = match out.flush() {
                 Ok(()) => code,

@@ -60,7 +60,7 @@ enum LineOut<'a> {
 /// As [`for_each_sheet`], in a child process under `isolation` (or in this
 /// process without one). The sheets read before an error are passed on.
 pub fn for_each_sheet_in(
-    bytes: Vec<u8>,
+    bytes: &[u8],
     isolation: Option<&Isolation>,
     mut f: impl FnMut(&str, &[Row]),
 ) -> Result<(), SheetError> {
@@ -68,7 +68,7 @@ pub fn for_each_sheet_in(
         return for_each_sheet(bytes, f).map_err(SheetError::Unreadable);
     };
     let mut error = None;
-    let exit = isolate::run(Parser::Sheets, &bytes, iso, |out: &mut dyn BufRead| {
+    let exit = isolate::run(Parser::Sheets, bytes, iso, |out: &mut dyn BufRead| {
         let mut line = String::new();
         // A line cut short by a crash does not parse: the exit says why.
         while out.read_line(&mut line).is_ok_and(|n| n > 0) {
@@ -102,7 +102,7 @@ const PANICKED: &str = "not a readable spreadsheet: the parser failed";
 
 /// The child's side: each sheet of `bytes` as a line to `out`, then the
 /// error if there was one; the exit code.
-pub(super) fn serve(bytes: Vec<u8>, out: &mut impl Write) -> i32 {
+pub(super) fn serve(bytes: &[u8], out: &mut impl Write) -> i32 {
     let mut write = |line: &LineOut<'_>| {
         let _ = serde_json::to_writer(&mut *out, line);
         let _ = out.write_all(b"\n");
@@ -122,14 +122,14 @@ pub(super) fn serve(bytes: Vec<u8>, out: &mut impl Write) -> i32 {
 
 /// Call `f` with each sheet's name and rows. An error names the problem, not
 /// the content; a panic of the parser is an error too.
-pub fn for_each_sheet(bytes: Vec<u8>, mut f: impl FnMut(&str, &[Row])) -> Result<(), String> {
+pub fn for_each_sheet(bytes: &[u8], mut f: impl FnMut(&str, &[Row])) -> Result<(), String> {
     // Only the parser's calls are guarded: a panic in `f` is not its.
     let guarded = |call: &mut dyn FnMut()| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(call))
             .map_err(|_| PANICKED.to_string())
     };
     let mut opened = None;
-    guarded(&mut || opened = Some(open_workbook_auto_from_rs(Cursor::new(&bytes[..]))))?;
+    guarded(&mut || opened = Some(open_workbook_auto_from_rs(Cursor::new(bytes))))?;
     let mut book = match opened {
         Some(Ok(b)) => b,
         Some(Err(e)) => return Err(format!("not a readable spreadsheet: {e}")),
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error() {
-        assert!(for_each_sheet(b"not a workbook".to_vec(), |_, _| {}).is_err());
+        assert!(for_each_sheet(b"not a workbook", |_, _| {}).is_err());
     }
 
     #[test]
@@ -183,7 +183,7 @@ mod tests {
             helper: "/nonexistent/leakscan".into(),
             timeout: std::time::Duration::from_secs(5),
         };
-        match for_each_sheet_in(b"not a workbook".to_vec(), Some(&iso), |_, _| {}) {
+        match for_each_sheet_in(b"not a workbook", Some(&iso), |_, _| {}) {
             Err(SheetError::Unreadable(e)) => assert!(e.contains("not a readable spreadsheet")),
             other => panic!("{other:?}"),
         }

@@ -66,13 +66,23 @@ impl<'a> Pipeline<'a> {
                 .seek(SeekFrom::Start(0))
                 .and_then(|_| read_bounded(&mut inner, self.opts.max_buffer, "spreadsheet"));
             match bytes {
-                Ok(b) => {
+                Ok(b) => match self.sheets(&b, blob, format, emit) {
+                    Ok(()) => {}
+                    // The parser crashed or hung before a sheet: the
+                    // workbook's parts (shared strings, sheet XML) are
+                    // scanned as the members of a zip, and the workbook
+                    // says why.
+                    Err((0, e @ extract::sheet::SheetError::Child(_))) => {
+                        let why = format!("{e}; its parts were scanned as text instead");
+                        emit(failed(blob.display.clone(), format, why));
+                        if let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(&b[..])) {
+                            self.zip_members(&mut archive, blob, budget, emit);
+                        }
+                    }
                     // A workbook that cannot be read (or not to the end) is
                     // an error of its own; its sheets read before stay.
-                    if let Err((_, e)) = self.sheets(b, blob, format, emit) {
-                        emit(failed(blob.display.clone(), format, e.to_string()));
-                    }
-                }
+                    Err((_, e)) => emit(failed(blob.display.clone(), format, e.to_string())),
+                },
                 Err(e) => emit(failed(blob.display.clone(), format, e.to_string())),
             }
             return;
@@ -102,6 +112,17 @@ impl<'a> Pipeline<'a> {
             }
             return;
         }
+        self.zip_members(&mut archive, blob, budget, emit);
+    }
+
+    /// Every member of `archive` (folders aside), scanned as a blob of its own.
+    fn zip_members<R: Read + Seek>(
+        &self,
+        archive: &mut zip::ZipArchive<R>,
+        blob: &Blob<'_>,
+        budget: &Budget,
+        emit: &mut dyn FnMut(FileOutcome),
+    ) {
         for i in 0..archive.len() {
             let member_name = archive.name_for_index(i).unwrap_or_default().to_string();
             if member_name.ends_with('/') {

@@ -48,7 +48,7 @@ impl<'a> Pipeline<'a> {
     /// crafted workbook can crash or hang it).
     pub(super) fn sheets(
         &self,
-        bytes: Vec<u8>,
+        bytes: &[u8],
         blob: &Blob<'_>,
         format: &'static str,
         emit: &mut dyn FnMut(FileOutcome),

@@ -244,7 +244,7 @@ impl<'a> Pipeline<'a> {
                 Err(e) => emit(failed(blob.display.clone(), "pdf", e.to_string())),
             },
             Kind::Ole => match whole(rest, "OLE2 document") {
-                Ok(bytes) => match self.sheets(bytes.clone(), blob, "xls", emit) {
+                Ok(bytes) => match self.sheets(&bytes, blob, "xls", emit) {
                     Ok(()) => {}
                     // Old Word and other OLE files: their strings are ASCII or UTF-16.
                     Err((0, extract::sheet::SheetError::Unreadable(_))) => {
