@@ -45,17 +45,26 @@ pub enum SheetError {
 /// One line of a child's output, as read.
 #[derive(Deserialize)]
 enum Line {
-    Sheet { name: String, rows: Vec<Row> },
+    /// The next rows of the sheet being sent.
+    Rows(Vec<Row>),
+    /// The sheet of that name is complete.
+    Sheet(String),
+    /// The parser's error, after the sheets it read.
     Error(String),
 }
 
 /// One line of a child's output, as written (the same JSON as [`Line`],
-/// without copying the sheet).
+/// without copying the rows).
 #[derive(Serialize)]
 enum LineOut<'a> {
-    Sheet { name: &'a str, rows: &'a [Row] },
+    Rows(&'a [Row]),
+    Sheet(&'a str),
     Error(&'a str),
 }
+
+/// Rows a child sends per line: a sheet of millions of rows as one line
+/// held the whole sheet twice in the scanner (the line and its rows).
+const ROWS_PER_LINE: usize = 4096;
 
 /// As [`for_each_sheet`], in a child process under `isolation` (or in this
 /// process without one). The sheets read before an error are passed on.
@@ -69,11 +78,16 @@ pub fn for_each_sheet_in(
     };
     let mut error = None;
     let exit = isolate::run(Parser::Sheets, bytes, iso, |out: &mut dyn BufRead| {
-        let mut line = String::new();
-        // A line cut short by a crash does not parse: the exit says why.
+        let (mut line, mut rows) = (String::new(), Vec::new());
+        // A line cut short by a crash does not parse, and a sheet whose
+        // end did not come is not passed on: the exit says why.
         while out.read_line(&mut line).is_ok_and(|n| n > 0) {
             match serde_json::from_str(&line) {
-                Ok(Line::Sheet { name, rows }) => f(&name, &rows),
+                Ok(Line::Rows(more)) => rows.extend(more),
+                Ok(Line::Sheet(name)) => {
+                    f(&name, &rows);
+                    rows.clear();
+                }
                 Ok(Line::Error(e)) => error = Some(e),
                 Err(_) => break,
             }
@@ -100,15 +114,18 @@ pub fn for_each_sheet_in(
 /// What a panic of the parser is reported as.
 const PANICKED: &str = "not a readable spreadsheet: the parser failed";
 
-/// The child's side: each sheet of `bytes` as a line to `out`, then the
-/// error if there was one; the exit code.
+/// The child's side: each sheet of `bytes` to `out` as lines of rows and a
+/// line that ends it, then the error if there was one; the exit code.
 pub(super) fn serve(bytes: &[u8], out: &mut impl Write) -> i32 {
     let mut write = |line: &LineOut<'_>| {
         let _ = serde_json::to_writer(&mut *out, line);
         let _ = out.write_all(b"\n");
     };
     let result = for_each_sheet(bytes, |name, rows| {
-        write(&LineOut::Sheet { name, rows });
+        for part in rows.chunks(ROWS_PER_LINE) {
+            write(&LineOut::Rows(part));
+        }
+        write(&LineOut::Sheet(name));
     });
     match result {
         Ok(()) => 0,
@@ -196,16 +213,14 @@ mod tests {
             first_column: 2,
             cells: vec!["姓名".into(), "a\"b\nc".into()],
         }];
-        let line = serde_json::to_string(&LineOut::Sheet {
-            name: "客户",
-            rows: &rows,
-        })
-        .unwrap();
+        let line = serde_json::to_string(&LineOut::Rows(&rows)).unwrap();
         assert!(!line.contains('\n'), "one line");
         match serde_json::from_str(&line).unwrap() {
-            Line::Sheet { name, rows: back } => assert_eq!((name.as_str(), back), ("客户", rows)),
-            Line::Error(_) => panic!("a sheet"),
+            Line::Rows(back) => assert_eq!(back, rows),
+            _ => panic!("rows"),
         }
+        let line = serde_json::to_string(&LineOut::Sheet("客户")).unwrap();
+        assert!(matches!(serde_json::from_str(&line).unwrap(), Line::Sheet(n) if n == "客户"));
         let line = serde_json::to_string(&LineOut::Error("sheet 坏: bad")).unwrap();
         assert!(
             matches!(serde_json::from_str(&line).unwrap(), Line::Error(e) if e == "sheet 坏: bad")
