@@ -158,6 +158,17 @@ fn errors_of(report: &serde_json::Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The entry of `errors` (as [`errors_of`] gives them) for `path`.
+fn error_for<'e>(
+    errors: &'e [(String, String, String)],
+    path: &str,
+) -> &'e (String, String, String) {
+    errors
+        .iter()
+        .find(|e| e.0 == path)
+        .unwrap_or_else(|| panic!("{path} not in errors: {errors:?}"))
+}
+
 /// (path, revealed value) of every finding, in report order.
 fn path_values(report: &serde_json::Value) -> Vec<(&str, &str)> {
     report["findings"]
@@ -322,12 +333,7 @@ fn a_pdf_that_hangs_or_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
     assert!(reason("loop.pdf").contains("did not finish within 2 s"));
     assert!(reason("deep.pdf").contains("crashed"));
     assert_eq!(errors.len(), 2, "{errors:?}");
-    let values: Vec<(&str, &str)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["path"].as_str().unwrap(), f["value"].as_str().unwrap()))
-        .collect();
+    let values = path_values(&report);
     assert!(
         values.contains(&("fine.pdf", in_pdf.as_str())),
         "{values:?}"
@@ -392,10 +398,7 @@ fn a_workbook_that_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
     let (report, code, stderr) = scan_within(120, d.path(), &["-q", "--reveal"]);
     assert_eq!(code, 1, "core finding in the CSV");
     let errors = errors_of(&report);
-    let sparse = errors
-        .iter()
-        .find(|e| e.0 == "sparse.xlsx")
-        .expect("listed");
+    let sparse = error_for(&errors, "sparse.xlsx");
     assert_eq!(sparse.1, "xlsx");
     assert!(
         sparse.2.contains("crashed") && sparse.2.contains("scanned as text"),
@@ -405,20 +408,14 @@ fn a_workbook_that_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
     assert!(
         path_values(&report).contains(&("sparse.xlsx!xl/worksheets/sheet1.xml", in_sheet.as_str()))
     );
-    let damaged = errors
-        .iter()
-        .find(|e| e.0 == "damaged.xls")
-        .expect("listed");
+    let damaged = error_for(&errors, "damaged.xls");
     assert!(
         damaged.2.contains("spreadsheet parser crashed"),
         "{damaged:?}"
     );
     assert!(damaged.2.contains("scanned raw"), "{damaged:?}");
     assert_eq!(damaged.1, "xls", "the kind names the parser's format");
-    let broken = errors
-        .iter()
-        .find(|e| e.0 == "broken.xlsx")
-        .expect("listed");
+    let broken = error_for(&errors, "broken.xlsx");
     assert_eq!(broken.1, "xlsx");
     assert!(
         broken.2.contains("not a readable spreadsheet"),

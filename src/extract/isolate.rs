@@ -28,9 +28,9 @@ pub const EXIT_UNREADABLE: i32 = 3;
 pub const EXIT_PANICKED: i32 = 4;
 /// Exit code of a child that stopped itself at its own time limit (the
 /// parent's, plus [`CHILD_GRACE`]: it outlives only a parent that is gone).
-pub const EXIT_TIMED_OUT: i32 = 5;
+const EXIT_TIMED_OUT: i32 = 5;
 /// How much longer than the parent's time limit a child lets itself run.
-pub const CHILD_GRACE: Duration = Duration::from_secs(5);
+const CHILD_GRACE: Duration = Duration::from_secs(5);
 /// Stack of the parser's thread in a child (a process's main thread's).
 const PARSER_STACK: usize = 8 << 20;
 /// Bytes of a child's stderr kept.
@@ -174,6 +174,8 @@ pub fn run(
             .unwrap_or_else(|_| Err(ChildError::Crashed(noun, "no status".to_string())))?;
         let message = message.join().unwrap_or_default();
         match status.code() {
+            // The child stopped itself at its own limit.
+            Some(EXIT_TIMED_OUT) => Err(ChildError::TimedOut(noun, timeout.as_secs())),
             Some(code) => Ok(Exit { code, message }),
             None => Err(ChildError::Crashed(noun, signal_name(&status))),
         }

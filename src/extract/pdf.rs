@@ -1,9 +1,7 @@
 //! PDF text through `pdf-extract`, in a child process when the scan has a
 //! helper binary (see [`super::isolate`]).
 
-use super::isolate::{
-    self, ChildError, Isolation, Parser, EXIT_PANICKED, EXIT_TIMED_OUT, EXIT_UNREADABLE,
-};
+use super::isolate::{self, ChildError, Isolation, Parser, EXIT_PANICKED, EXIT_UNREADABLE};
 use std::io::{BufRead, Write};
 
 /// Why a PDF gave no text.
@@ -38,7 +36,6 @@ pub fn text(bytes: &[u8], isolation: Option<&Isolation>) -> Result<String, PdfEr
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
         EXIT_UNREADABLE => Err(PdfError::Unreadable(exit.message)),
         EXIT_PANICKED => Err(PdfError::Panicked),
-        EXIT_TIMED_OUT => Err(ChildError::TimedOut("PDF", iso.timeout.as_secs()).into()),
         code => Err(ChildError::Crashed("PDF", format!("exit code {code}")).into()),
     }
 }

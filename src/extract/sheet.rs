@@ -6,7 +6,7 @@
 //! `.xls` header made it ask for 944 GB and abort the scan), which sends
 //! each sheet back as a JSON line.
 
-use super::isolate::{self, ChildError, Isolation, Parser, EXIT_PANICKED, EXIT_TIMED_OUT};
+use super::isolate::{self, ChildError, Isolation, Parser, EXIT_PANICKED};
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Cursor, Write};
@@ -104,9 +104,6 @@ pub fn for_each_sheet_in(
         (0, None) => Ok(()),
         (0, Some(e)) => Err(SheetError::Unreadable(e)),
         (EXIT_PANICKED, _) => Err(SheetError::Unreadable(PANICKED.to_string())),
-        (EXIT_TIMED_OUT, _) => {
-            Err(ChildError::TimedOut("spreadsheet", iso.timeout.as_secs()).into())
-        }
         (code, _) => Err(ChildError::Crashed("spreadsheet", format!("exit code {code}")).into()),
     }
 }

@@ -140,7 +140,7 @@ impl<'a> Pipeline<'a> {
         let kind = read::sniff_kind(&head, name);
         let empty = || self.empty(display.clone(), kind, name, size);
         at_least_one(emit, empty, |emit| {
-            self.scan_head(file, head, (size, name), display.clone(), emit);
+            self.scan_head(file, head, (kind, size, name), display.clone(), emit);
         });
     }
 
@@ -170,12 +170,12 @@ impl<'a> Pipeline<'a> {
         self.finish(scan, display, (format, ""), (bytes, false, None))
     }
 
-    /// [`Pipeline::scan_file`] once the head is read.
+    /// [`Pipeline::scan_file`] once the head is read and its kind sniffed.
     fn scan_head(
         &self,
         file: &File,
         head: Vec<u8>,
-        (size, name): (u64, &str),
+        (kind, size, name): (Kind, u64, &str),
         display: String,
         emit: &mut dyn FnMut(FileOutcome),
     ) {
@@ -190,7 +190,6 @@ impl<'a> Pipeline<'a> {
             depth: 0,
             complete_head: head.len() < read::HEAD_SIZE,
         };
-        let kind = read::sniff_kind(&head, name);
         if kind == Kind::Text && rayon::current_num_threads() > 1 && size > self.opts.split_size {
             let sniffed = read::decode::sniff(&head, blob.complete_head);
             if sniffed.encoding.is_none_or(|e| e == encoding_rs::UTF_8) {
