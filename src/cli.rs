@@ -60,6 +60,9 @@ pub enum Command {
         parser: String,
         /// Seconds after which the child stops itself.
         seconds: u64,
+        /// Resident bytes past which the child stops itself (0: no limit).
+        #[arg(default_value_t = 0)]
+        memory: u64,
     },
 }
 
@@ -289,6 +292,9 @@ pub struct ScanArgs {
     /// Stop parsing a PDF or spreadsheet after SECS seconds (the file is listed in errors).
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_PARSER_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
     pub parser_timeout: u64,
+    /// Stop a PDF or spreadsheet parser that uses more than SIZE of memory (the file is listed in errors).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1G")]
+    pub parser_memory: u64,
     /// Split UTF-8 and binary files larger than SIZE into parts scanned in parallel.
     #[arg(long, hide = true, value_name = "SIZE", value_parser = parse_size, default_value = "8M")]
     pub split_size: u64,
@@ -501,6 +507,7 @@ impl ScanArgs {
             max_buffer: self.max_buffer,
             skip_binary: self.skip_binary,
             parser_timeout_secs: self.parser_timeout,
+            parser_memory: self.parser_memory,
             parser_helper: None,
             split_size: self.split_size.max(1),
             ignore_files: if self.no_ignore_file {

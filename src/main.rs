@@ -19,9 +19,13 @@ fn main() -> ExitCode {
         Command::Detectors(args) => run_detectors(&args),
         Command::Diff(args) => run_diff(&args),
         Command::Merge(args) => run_merge(&args),
-        Command::InternalExtract { parser, seconds } => {
+        Command::InternalExtract {
+            parser,
+            seconds,
+            memory,
+        } => {
             let limit = std::time::Duration::from_secs(seconds);
-            let code = leakscan::extract::isolate::serve(&parser, limit);
+            let code = leakscan::extract::isolate::serve(&parser, limit, memory);
             return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
     };

@@ -12,6 +12,8 @@ pub const DEFAULT_CHUNK_SIZE: usize = 1 << 20;
 
 /// Default time limit of a parser child, in seconds.
 pub const DEFAULT_PARSER_TIMEOUT_SECS: u64 = 60;
+/// Default limit of a parser child's resident memory (`--parser-memory`).
+pub const DEFAULT_PARSER_MEMORY: u64 = 1 << 30;
 
 /// Options of one scan.
 #[derive(Debug, Clone, Serialize)]
@@ -51,6 +53,8 @@ pub struct ScanOptions {
     pub skip_binary: bool,
     /// Stop a parser child (PDF, spreadsheet) after this many seconds.
     pub parser_timeout_secs: u64,
+    /// Stop a parser child whose resident memory passes this many bytes.
+    pub parser_memory: u64,
     /// The binary that parses PDFs and spreadsheets in a child process (the
     /// `leakscan` binary sets itself); `None` parses them in this process.
     #[serde(skip)]
@@ -101,6 +105,7 @@ impl ScanOptions {
             .map(|helper| crate::extract::isolate::Isolation {
                 helper,
                 timeout: std::time::Duration::from_secs(self.parser_timeout_secs.max(1)),
+                memory: self.parser_memory,
             })
     }
 
@@ -133,6 +138,7 @@ impl Default for ScanOptions {
             max_buffer: 64 << 20,
             skip_binary: false,
             parser_timeout_secs: DEFAULT_PARSER_TIMEOUT_SECS,
+            parser_memory: DEFAULT_PARSER_MEMORY,
             parser_helper: None,
             split_size: 8 << 20,
             ignore_files: Vec::new(),

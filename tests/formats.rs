@@ -387,27 +387,44 @@ fn a_workbook_that_crashes_the_parser_is_an_error_and_the_scan_goes_on() {
         ),
     );
     // A well-formed workbook with one cell in the last column of the last
-    // row: the parser asks for a grid of all the cells between (aborted
-    // the scan before).
+    // row: the parser's grid of all the cells between aborted the scan
+    // before its parser ran in a child process, and the child after. Its
+    // sheets are read cell by cell now.
     let in_sheet = synth::mobile(&mut rng);
     let far = format!(
         r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>tel {in_sheet}</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#
     );
     d.create_bytes("sparse.xlsx", &synth::xlsx_book(&[("S", far)]));
+    // A 1 KB spreadsheet whose last row is repeated a million times, with
+    // a cell repeated 16,384 times: the parser filled 24 GB before the
+    // kernel killed it. Its child stops at its memory limit now.
+    let in_ods = synth::mobile(&mut rng);
+    let repeated = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row><table:table-cell office:value-type="string"><text:p>tel {in_ods}</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    d.create_bytes("repeated.ods", &synth::ods_of_content(&repeated));
     d.create("customers.csv", &format!("name,id\nWang,{in_csv}\n"));
-    let (report, code, stderr) = scan_within(120, d.path(), &["-q", "--reveal"]);
+    let (report, code, stderr) = scan_within(
+        120,
+        d.path(),
+        &["-q", "--reveal", "--parser-memory", "256M"],
+    );
     assert_eq!(code, 1, "core finding in the CSV");
     let errors = errors_of(&report);
-    let sparse = error_for(&errors, "sparse.xlsx");
-    assert_eq!(sparse.1, "xlsx");
     assert!(
-        sparse.2.contains("crashed") && sparse.2.contains("scanned as text"),
-        "{sparse:?}"
+        errors.iter().all(|e| e.0 != "sparse.xlsx"),
+        "read whole: {errors:?}"
+    );
+    assert!(path_values(&report).contains(&("sparse.xlsx!S", in_sheet.as_str())));
+    let repeated = error_for(&errors, "repeated.ods");
+    assert_eq!(repeated.1, "ods");
+    assert!(
+        repeated.2.contains("more than 256 MiB of memory")
+            && repeated.2.contains("scanned as text"),
+        "{repeated:?}"
     );
     // Its value is still found, in the sheet's XML.
-    assert!(
-        path_values(&report).contains(&("sparse.xlsx!xl/worksheets/sheet1.xml", in_sheet.as_str()))
-    );
+    assert!(path_values(&report).contains(&("repeated.ods!content.xml", in_ods.as_str())));
     let damaged = error_for(&errors, "damaged.xls");
     assert!(
         damaged.2.contains("spreadsheet parser crashed"),
@@ -568,4 +585,49 @@ fn skip_binary_turns_raw_scanning_off() {
         .as_str()
         .unwrap()
         .contains("--skip-binary"));
+}
+
+#[test]
+fn a_long_sheet_is_read_in_pieces_that_keep_its_header() {
+    // 10,000 rows, more than one piece of rows from the parser: the rows of
+    // the last piece still take their field names from the first row, and
+    // keep their row and column numbers (the table starts at column C).
+    let mut rng = synth::Rng(59);
+    let ids: Vec<String> = (0..10_000).map(|_| synth::id18(&mut rng)).collect();
+    let mut xml = String::from(
+        r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="C1" t="inlineStr"><is><t>姓名</t></is></c><c r="D1" t="inlineStr"><is><t>证件号码</t></is></c></row>"#,
+    );
+    for (i, id) in ids.iter().enumerate() {
+        let r = i + 2;
+        xml.push_str(&format!(
+            r#"<row r="{r}"><c r="C{r}" t="inlineStr"><is><t>客户{i}</t></is></c><c r="D{r}" t="inlineStr"><is><t>{id}</t></is></c></row>"#
+        ));
+    }
+    xml.push_str("</sheetData></worksheet>");
+    let d = TestDir::new();
+    d.create_bytes("long.xlsx", &synth::xlsx_book(&[("客户", xml)]));
+    let (report, code, _) = scan_revealed(d.path(), &[]);
+    assert_eq!(code, 1);
+    let found: Vec<(String, u64, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["value"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["field"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, u64, u64, String)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), i as u64 + 2, 4, "证件号码".to_string()))
+        .collect();
+    assert_eq!(found.len(), want.len());
+    assert_eq!(found, want);
+    assert_eq!(report["files"][0]["path"], "long.xlsx!客户");
+    assert_eq!(report["errors"].as_array().unwrap().len(), 0);
 }

@@ -57,7 +57,7 @@ proptest! {
         let _ = markup::rtf_text(&bytes);
         let _ = office::blocks(&bytes);
         let _ = mail::parts(&bytes);
-        let _ = sheet::for_each_sheet(&bytes, |_, _| {});
+        let _ = sheet::for_each_sheet(&bytes, |_| {});
     }
 }
 

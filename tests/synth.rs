@@ -681,6 +681,11 @@ pub fn ods_bytes(sheet: &str, rows: &[Vec<String>]) -> Vec<u8> {
         content.push_str("</table:table-row>");
     }
     content.push_str("</table:table></office:spreadsheet></office:body></office:document-content>");
+    ods_of_content(&content)
+}
+
+/// An ODS spreadsheet whose `content.xml` is `content`.
+pub fn ods_of_content(content: &str) -> Vec<u8> {
     let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
     zip_bytes(
         &[

@@ -29,6 +29,11 @@ pub const EXIT_PANICKED: i32 = 4;
 /// Exit code of a child that stopped itself at its own time limit (the
 /// parent's, plus [`CHILD_GRACE`]: it outlives only a parent that is gone).
 const EXIT_TIMED_OUT: i32 = 5;
+/// Exit code of a child that stopped itself for using more memory than
+/// its limit.
+const EXIT_OVER_MEMORY: i32 = 6;
+/// How often a child looks at its own resident memory.
+const MEMORY_POLL: Duration = Duration::from_millis(20);
 /// How much longer than the parent's time limit a child lets itself run.
 const CHILD_GRACE: Duration = Duration::from_secs(5);
 /// Stack of the parser's thread in a child (a process's main thread's).
@@ -77,6 +82,9 @@ pub struct Isolation {
     pub helper: PathBuf,
     /// Kill a child after this long.
     pub timeout: Duration,
+    /// A child stops itself once its resident memory passes this many
+    /// bytes (0: no limit).
+    pub memory: u64,
 }
 
 /// A child that did not exit by itself.
@@ -85,9 +93,13 @@ pub enum ChildError {
     /// It ran past the time limit and was killed.
     #[error("the {0} parser did not finish within {1} s and was stopped")]
     TimedOut(&'static str, u64),
-    /// It died (a stack overflow, the memory cap).
+    /// It died (a stack overflow, a failed allocation, the kernel's
+    /// out-of-memory killer).
     #[error("the {0} parser crashed ({1})")]
     Crashed(&'static str, String),
+    /// Its resident memory passed the limit (MiB) and it stopped.
+    #[error("the {0} parser used more than {1} MiB of memory and was stopped")]
+    OverMemory(&'static str, u64),
     /// It could not be started (the caller parses in this process then).
     #[error("could not start the {0} parser process: {1}")]
     Spawn(&'static str, io::Error),
@@ -120,6 +132,7 @@ pub fn run(
     let mut child = Command::new(&iso.helper)
         .args([SUBCOMMAND, parser.arg()])
         .arg((iso.timeout + CHILD_GRACE).as_secs().to_string())
+        .arg(iso.memory.to_string())
         // The child needs no secrets: the fingerprint key stays here.
         .env_remove(crate::cli::HASH_KEY_ENV)
         .stdin(Stdio::piped())
@@ -176,6 +189,7 @@ pub fn run(
         match status.code() {
             // The child stopped itself at its own limit.
             Some(EXIT_TIMED_OUT) => Err(ChildError::TimedOut(noun, timeout.as_secs())),
+            Some(EXIT_OVER_MEMORY) => Err(ChildError::OverMemory(noun, iso.memory >> 20)),
             Some(code) => Ok(Exit { code, message }),
             None => Err(ChildError::Crashed(noun, signal_name(&status))),
         }
@@ -199,12 +213,15 @@ fn signal_name(status: &ExitStatus) -> String {
 /// on it and write the result to stdout. Returns the exit code. Panic
 /// messages are not printed: a parser's message may quote the document.
 ///
-/// The child's memory is not capped: the spreadsheet parser reserves what
-/// a header declares (16 GiB for one damaged `.xls` it then read whole),
-/// and an address-space cap turned such files into crashes. An allocation
-/// that fails, or a child the kernel stops for using too much, is that
-/// file's error either way.
-pub fn serve(arg: &str, limit: Duration) -> i32 {
+/// The child stops itself after `limit` and once its resident memory passes
+/// `memory` bytes (0: never), looking every [`MEMORY_POLL`]. Resident, not
+/// reserved, memory: the spreadsheet parser reserves what a header
+/// declares (16 GiB for one damaged `.xls` that it then read whole), and an
+/// address-space cap turned such files into crashes; but a 2 KB `.ods`
+/// whose rows and columns repeat a million and 16,384 times made it fill
+/// 24 GB before the kernel killed it, a danger to everything else running
+/// on the machine.
+pub fn serve(arg: &str, limit: Duration, memory: u64) -> i32 {
     std::panic::set_hook(Box::new(|_| {}));
     let Some(parser) = Parser::from_arg(arg) else {
         return 2;
@@ -215,8 +232,8 @@ pub fn serve(arg: &str, limit: Duration) -> i32 {
     }
     // The parser runs on a thread of its own (with the main thread's stack
     // size), so that this thread can end the process after `limit` even
-    // when no parent is left to kill it: a killed scan must not leave a
-    // child looping forever.
+    // when no parent is left to kill it (a killed scan must not leave a
+    // child looping forever), or when it takes too much memory.
     let (done, finished) = std::sync::mpsc::channel();
     let parse = std::thread::Builder::new()
         .stack_size(PARSER_STACK)
@@ -235,11 +252,41 @@ pub fn serve(arg: &str, limit: Duration) -> i32 {
     if parse.is_err() {
         return EXIT_UNREADABLE;
     }
-    // A panic drops the sender: the parser failed.
-    finished.recv_timeout(limit).unwrap_or_else(|e| match e {
-        std::sync::mpsc::RecvTimeoutError::Timeout => EXIT_TIMED_OUT,
-        std::sync::mpsc::RecvTimeoutError::Disconnected => EXIT_PANICKED,
-    })
+    let end = std::time::Instant::now() + limit;
+    loop {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        let wait = if memory > 0 {
+            left.min(MEMORY_POLL)
+        } else {
+            left
+        };
+        match finished.recv_timeout(wait) {
+            Ok(code) => return code,
+            // A panic drops the sender: the parser failed.
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return EXIT_PANICKED,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if left.is_zero() => {
+                return EXIT_TIMED_OUT
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if memory > 0 && resident_bytes().is_some_and(|r| r > memory) {
+                    return EXIT_OVER_MEMORY;
+                }
+            }
+        }
+    }
+}
+
+/// This process's resident memory (Linux: `VmRSS` of `/proc/self/status`).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line["VmRSS:".len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib << 10)
 }
 
 /// Write `message` to stderr, cut to what the parent keeps.
@@ -249,4 +296,21 @@ pub fn tell(message: &str) {
         cut -= 1;
     }
     let _ = io::stderr().write_all(&message.as_bytes()[..cut]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resident_memory_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            // 64 MiB written: at least that much is resident.
+            let block = vec![1u8; 64 << 20];
+            let resident = resident_bytes().expect("VmRSS");
+            assert!(block.iter().all(|&b| b == 1));
+            assert!(resident >= 64 << 20, "{resident}");
+            assert!(resident < 1 << 40, "{resident}");
+        }
+    }
 }

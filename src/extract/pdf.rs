@@ -75,6 +75,7 @@ mod tests {
         let iso = Isolation {
             helper: "/nonexistent/leakscan".into(),
             timeout: Duration::from_secs(5),
+            memory: 0,
         };
         // Parsed in this process: the parser's own error, not the spawn's.
         match text(b"%PDF-1.4\nnot a pdf\n", Some(&iso)) {

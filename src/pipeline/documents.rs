@@ -43,9 +43,11 @@ impl<'a> Pipeline<'a> {
         }
     }
 
-    /// Spreadsheets: one outcome per sheet. On an error, the number of
-    /// sheets passed on before it (the parser runs in a child process: a
-    /// crafted workbook can crash or hang it).
+    /// Spreadsheets: one outcome per sheet, its rows scanned piece by piece
+    /// as the parser passes them on. On an error, the number of sheets
+    /// begun before it (the parser runs in a child process: a crafted
+    /// workbook can crash or hang it); a sheet cut short keeps what was
+    /// read of it.
     pub(super) fn sheets(
         &self,
         bytes: &[u8],
@@ -53,50 +55,86 @@ impl<'a> Pipeline<'a> {
         format: &'static str,
         emit: &mut dyn FnMut(FileOutcome),
     ) -> Result<(), (usize, extract::sheet::SheetError)> {
+        use extract::sheet::SheetEvent;
         let isolation = self.opts.isolation();
-        let mut read = 0;
-        let result = extract::sheet::for_each_sheet_in(bytes, isolation.as_ref(), |sheet, rows| {
-            read += 1;
-            let display = format!("{}!{sheet}", blob.display);
-            let mut scan = self.new_scan(&display);
-            let mut header: Option<HeaderProfile> = None;
-            let mut names = Vec::new();
-            let mut total = 0u64;
-            let mut text = String::new();
-            let mut fields = Vec::new();
-            for (i, row) in rows.iter().enumerate() {
-                join_cells(&row.cells, &mut text, &mut fields);
-                total += text.len() as u64;
-                let is_header = i == 0;
-                if is_header {
-                    header = Some(self.registry.header_profile(&row.cells));
-                    names = field_names(&row.cells);
+        let mut begun = 0;
+        let mut open: Option<SheetScan<'a>> = None;
+        let result =
+            extract::sheet::for_each_sheet_in(bytes, isolation.as_ref(), |event| match event {
+                SheetEvent::Begin(name) => {
+                    begun += 1;
+                    let display = format!("{}!{name}", blob.display);
+                    open = Some(SheetScan {
+                        scan: self.new_scan(&display),
+                        display,
+                        header: None,
+                        names: Vec::new(),
+                        rows: 0,
+                        bytes: 0,
+                    });
                 }
-                let unit = TextUnit {
-                    text: text.as_bytes(),
-                    fields: Fields::Ranges(&fields),
-                    is_header,
-                    binary: false,
-                };
-                let first = row.first_column;
-                let column = |m: &Match| first + m.field.unwrap_or(0) as u64;
-                self.unit(
-                    &mut scan,
-                    &unit,
-                    header.as_ref(),
-                    &names,
-                    None,
-                    row.number,
-                    &column,
-                );
-                if is_header && scan.tally.total() > 0 {
-                    header = None;
-                    names.clear();
+                SheetEvent::Rows(rows) => {
+                    if let Some(sheet) = open.as_mut() {
+                        self.sheet_rows(sheet, rows);
+                    }
                 }
+                SheetEvent::End => {
+                    if let Some(sheet) = open.take() {
+                        emit(self.finish_sheet(sheet, format));
+                    }
+                }
+            });
+        if let Some(sheet) = open.take() {
+            emit(self.finish_sheet(sheet, format));
+        }
+        result.map_err(|e| (begun, e))
+    }
+
+    /// Scan the next rows of a sheet; its first row (with text) is its
+    /// header.
+    fn sheet_rows(&self, sheet: &mut SheetScan<'a>, rows: &[extract::sheet::Row]) {
+        let mut text = String::new();
+        let mut fields = Vec::new();
+        for row in rows {
+            join_cells(&row.cells, &mut text, &mut fields);
+            sheet.bytes += text.len() as u64;
+            let is_header = sheet.rows == 0;
+            sheet.rows += 1;
+            if is_header {
+                sheet.header = Some(self.registry.header_profile(&row.cells));
+                sheet.names = field_names(&row.cells);
             }
-            emit(self.finish(scan, display, (format, ""), (total, false, None)));
-        });
-        result.map_err(|e| (read, e))
+            let unit = TextUnit {
+                text: text.as_bytes(),
+                fields: Fields::Ranges(&fields),
+                is_header,
+                binary: false,
+            };
+            let first = row.first_column;
+            let column = |m: &Match| first + m.field.unwrap_or(0) as u64;
+            self.unit(
+                &mut sheet.scan,
+                &unit,
+                sheet.header.as_ref(),
+                &sheet.names,
+                None,
+                row.number,
+                &column,
+            );
+            if is_header && sheet.scan.tally.total() > 0 {
+                sheet.header = None;
+                sheet.names.clear();
+            }
+        }
+    }
+
+    fn finish_sheet(&self, sheet: SheetScan<'a>, format: &'static str) -> FileOutcome {
+        self.finish(
+            sheet.scan,
+            sheet.display,
+            (format, ""),
+            (sheet.bytes, false, None),
+        )
     }
 
     /// Office documents: paragraphs as lines, tables row by row with their
@@ -170,6 +208,20 @@ impl<'a> Pipeline<'a> {
         }
         emit(self.finish(scan, display, (format, ""), (total, false, None)));
     }
+}
+
+/// A sheet being scanned: its rows come in pieces.
+pub(super) struct SheetScan<'a> {
+    scan: Scan<'a>,
+    display: String,
+    /// The header's profile and field names (none once the header row
+    /// turned out to hold values itself).
+    header: Option<HeaderProfile>,
+    names: Vec<Arc<str>>,
+    /// Rows scanned so far.
+    rows: u64,
+    /// Bytes of row text scanned so far.
+    bytes: u64,
 }
 
 /// Decode a whole document's bytes (BOM, UTF-8, GB18030, …) to text.
