@@ -603,6 +603,51 @@ mod tests {
 
     proptest! {
         #[test]
+        fn merging_in_place_is_the_sorted_union(
+            mut a in proptest::collection::vec(0u64..300, 0..200),
+            mut b in proptest::collection::vec(0u64..300, 0..200),
+        ) {
+            a.sort_unstable();
+            a.dedup();
+            b.sort_unstable();
+            b.dedup();
+            let mut want: Vec<u64> = a.iter().chain(&b).copied().collect();
+            want.sort_unstable();
+            want.dedup();
+            merge_in_place(&mut a, &b);
+            prop_assert_eq!(a, want);
+        }
+
+        #[test]
+        fn the_scans_set_counts_like_a_hash_set(
+            files in proptest::collection::vec(proptest::collection::vec(0u64..2000, 0..300), 0..40),
+            loose in proptest::collection::vec(0u64..2000, 0..50),
+            spill in 64usize..5000,
+        ) {
+            // Each file's set absorbed (sorted, without repeats), with a
+            // few hashes inserted one by one in between.
+            let mut all = DistinctSet::spilling_at(spill);
+            let mut truth = HashSet::new();
+            for (k, file) in files.iter().enumerate() {
+                let mut set = DistinctSet::new();
+                file.iter().for_each(|&h| set.insert(h));
+                set.settle();
+                all.absorb(set);
+                truth.extend(file.iter().copied());
+                if let Some(&h) = loose.get(k) {
+                    all.insert(h);
+                    truth.insert(h);
+                }
+            }
+            prop_assert_eq!(all.len(), truth.len() as u64);
+            let mut seen = Vec::new();
+            all.for_each(|h| seen.push(h)).unwrap();
+            let mut want: Vec<u64> = truth.into_iter().collect();
+            want.sort_unstable();
+            prop_assert_eq!(seen, want);
+        }
+
+        #[test]
         fn counts_like_a_hash_set(
             a in proptest::collection::vec(0u64..500, 0..3000),
             b in proptest::collection::vec(0u64..500, 0..3000),
