@@ -9,8 +9,9 @@
 //! report; `catch_unwind` catches neither, nor a loop. So the scanner runs
 //! this binary again with a hidden subcommand ([`serve`]), hands it the
 //! document on stdin and reads what the parser made of it from stdout. A
-//! child that runs past the time limit is killed; one that crashes is that
-//! file's error, and what it wrote before is kept. Without a helper binary
+//! child that runs past the time limit is killed, one whose resident memory
+//! passes its limit stops itself, and one that crashes is that file's
+//! error; what it wrote before is kept. Without a helper binary
 //! (the library used on its own), the parsers run in this process.
 
 use std::io::{self, BufRead, BufReader, Read, Write};

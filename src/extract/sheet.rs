@@ -4,7 +4,9 @@
 //! at `book.xlsx!Sheet1`, row N, column M. With a helper binary the parser
 //! runs in a child process (see [`super::isolate`]; one changed byte in an
 //! `.xls` header made it ask for 944 GB and abort the scan), which sends
-//! each sheet back as a JSON line.
+//! each sheet back as JSON lines: its name, its rows in pieces, its end.
+//! An `.xlsx` sheet is read cell by cell, so that neither process holds a
+//! whole sheet.
 
 use super::isolate::{self, ChildError, Isolation, Parser, EXIT_PANICKED};
 use calamine::{open_workbook_auto_from_rs, Data, DataRef, Reader, Sheets, Xlsx, XlsxError};
