@@ -631,3 +631,52 @@ fn a_long_sheet_is_read_in_pieces_that_keep_its_header() {
     assert_eq!(report["files"][0]["path"], "long.xlsx!客户");
     assert_eq!(report["errors"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn a_pdf_the_parser_cannot_read_has_its_streams_scanned() {
+    use std::io::Write;
+    // A PDF cut short after its compressed page content (no cross-reference
+    // table, no trailer: a download that stopped). The parser gives up;
+    // the page's text is still in its inflated content stream.
+    let mut rng = synth::Rng(61);
+    let (mobile, id) = (synth::mobile(&mut rng), synth::id18(&mut rng));
+    let content = format!("BT /F1 11 Tf 50 780 Td (tel {mobile}) Tj T* (ID {id}) Tj ET\n");
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(content.as_bytes()).unwrap();
+    let stream = z.finish().unwrap();
+    let mut pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >> endobj\n".to_vec();
+    pdf.extend_from_slice(
+        format!(
+            "4 0 obj << /Length {} /Filter /FlateDecode >>\nstream\n",
+            stream.len()
+        )
+        .as_bytes(),
+    );
+    pdf.extend_from_slice(&stream);
+    pdf.extend_from_slice(b"\nendstream\nendobj\n");
+    assert!(
+        !String::from_utf8_lossy(&pdf).contains(&mobile),
+        "the values are only in the compressed stream"
+    );
+    let d = TestDir::new();
+    d.create_bytes("cut.pdf", &pdf);
+    let (report, code, _) = scan_revealed(d.path(), &[]);
+    assert_eq!(code, 1, "the ID number is core");
+    let mut values = path_values(&report);
+    values.sort();
+    let mut want = vec![("cut.pdf", mobile.as_str()), ("cut.pdf", id.as_str())];
+    want.sort();
+    assert_eq!(values, want);
+    let errors = errors_of(&report);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].0.as_str(), errors[0].1.as_str()),
+        ("cut.pdf", "pdf")
+    );
+    assert!(
+        errors[0]
+            .2
+            .contains("compressed streams were scanned instead"),
+        "{errors:?}"
+    );
+}

@@ -17,7 +17,20 @@ impl<'a> Pipeline<'a> {
                 "pdf",
                 "no text layer (scanned images?): not scanned; needs OCR".to_string(),
             )),
-            Err(e) => emit(failed(blob.display.clone(), "pdf", e.to_string())),
+            // The parser failed (a damaged, truncated or hostile file): the
+            // raw bytes and inflated streams are scanned, and the file says
+            // why.
+            Err(e) => {
+                let (text, limited) =
+                    extract::pdf::recovered_text(&bytes, self.opts.max_buffer, self.opts.max_ratio);
+                let mut why =
+                    format!("{e}; its raw bytes and compressed streams were scanned instead");
+                if let Some(limited) = limited {
+                    why = format!("{why} ({limited})");
+                }
+                let mut noted = |o: FileOutcome| emit(o.with_error("pdf", why.clone()));
+                self.text(text, &mut io::empty(), blob, "pdf", &mut noted);
+            }
         }
     }
 

@@ -125,12 +125,25 @@ pub enum FileOutcome {
 
 impl FileOutcome {
     /// A scanned outcome with `reason` as its error of `kind` (if it has
-    /// none yet); other outcomes as they are.
+    /// none yet); a skipped one becomes a failure for `reason` (a fallback
+    /// that was skipped, as binary data with `--skip-binary`, must not hide
+    /// why it was needed); a failure as it is.
     pub fn with_error(mut self, kind: &'static str, reason: String) -> Self {
-        if let FileOutcome::Scanned { error, .. } = &mut self {
-            error.get_or_insert((kind, reason));
+        match &mut self {
+            FileOutcome::Scanned { error, .. } => {
+                error.get_or_insert((kind, reason));
+                self
+            }
+            FileOutcome::Skipped {
+                display,
+                reason: skipped,
+            } => FileOutcome::Failed {
+                display: std::mem::take(display),
+                kind,
+                reason: format!("{reason}; but they were not scanned: {skipped}"),
+            },
+            _ => self,
         }
-        self
     }
 }
 
@@ -1103,6 +1116,37 @@ impl PrivateFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_skipped_fallback_keeps_the_error_that_called_for_it() {
+        let skipped = FileOutcome::Skipped {
+            display: "a.pdf".into(),
+            reason: "binary data (--skip-binary)".into(),
+        };
+        match skipped.with_error("pdf", "the PDF parser crashed".into()) {
+            FileOutcome::Failed {
+                display,
+                kind,
+                reason,
+            } => {
+                assert_eq!((display.as_str(), kind), ("a.pdf", "pdf"));
+                assert_eq!(
+                    reason,
+                    "the PDF parser crashed; but they were not scanned: binary data (--skip-binary)"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let failed = FileOutcome::Failed {
+            display: "b.pdf".into(),
+            kind: "io",
+            reason: "gone".into(),
+        };
+        assert!(matches!(
+            failed.with_error("pdf", "x".into()),
+            FileOutcome::Failed { kind: "io", .. }
+        ));
+    }
 
     fn entry(path: &Arc<str>, line: u64, column: u64, n: u8) -> FindingEntry {
         FindingEntry {
