@@ -38,9 +38,13 @@ pub fn blocks(xml: &[u8]) -> Result<Vec<Block>, String> {
     // Tables may nest; cells of inner tables join their outer cell.
     let mut tables: Vec<(Vec<Vec<String>>, Vec<String>, String)> = Vec::new();
     loop {
-        let event = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| format!("malformed XML at byte {}: {e}", reader.buffer_position()))?;
+        let event = reader.read_event_into(&mut buf).map_err(|e| {
+            format!(
+                "malformed XML at byte {}: {}",
+                reader.buffer_position(),
+                super::parser_message(e)
+            )
+        })?;
         match event {
             Event::Start(e) => match e.local_name().as_ref() {
                 b"t" => in_text = true,
@@ -63,7 +67,10 @@ pub fn blocks(xml: &[u8]) -> Result<Vec<Block>, String> {
                 _ => {}
             },
             Event::Text(t) if in_text => {
-                para.push_str(&t.decode().map_err(|e| format!("bad text: {e}"))?);
+                para.push_str(
+                    &t.decode()
+                        .map_err(|e| format!("bad text: {}", super::parser_message(e)))?,
+                );
             }
             Event::GeneralRef(r) if in_text => {
                 if let Ok(Some(c)) = r.resolve_char_ref() {

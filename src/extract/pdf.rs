@@ -125,7 +125,7 @@ pub fn text(bytes: &[u8], isolation: Option<&Isolation>) -> Result<String, PdfEr
 pub fn in_process(bytes: &[u8]) -> Result<String, PdfError> {
     match std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(bytes)) {
         Ok(Ok(text)) => Ok(text),
-        Ok(Err(e)) => Err(PdfError::Unreadable(e.to_string())),
+        Ok(Err(e)) => Err(PdfError::Unreadable(super::parser_message(e))),
         Err(_) => Err(PdfError::Panicked),
     }
 }

@@ -173,7 +173,12 @@ fn guarded<T>(call: impl FnOnce() -> T) -> Result<T, String> {
 pub fn for_each_sheet(bytes: &[u8], mut f: impl FnMut(SheetEvent<'_>)) -> Result<(), String> {
     let mut book = match guarded(|| open_workbook_auto_from_rs(Cursor::new(bytes)))? {
         Ok(b) => b,
-        Err(e) => return Err(format!("not a readable spreadsheet: {e}")),
+        Err(e) => {
+            return Err(format!(
+                "not a readable spreadsheet: {}",
+                super::parser_message(e)
+            ))
+        }
     };
     for name in book.sheet_names() {
         if let Sheets::Xlsx(xlsx) = &mut book {
@@ -182,7 +187,7 @@ pub fn for_each_sheet(bytes: &[u8], mut f: impl FnMut(SheetEvent<'_>)) -> Result
         }
         let range = match guarded(|| book.worksheet_range(&name))? {
             Ok(r) => r,
-            Err(e) => return Err(format!("sheet {name}: {e}")),
+            Err(e) => return Err(format!("sheet {name}: {}", super::parser_message(e))),
         };
         f(SheetEvent::Begin(&name));
         let (row0, col0) = range.start().unwrap_or((0, 0));
@@ -218,7 +223,7 @@ fn stream_xlsx_sheet<RS: std::io::Read + std::io::Seek>(
             f(SheetEvent::End);
             return Ok(());
         }
-        Err(e) => return Err(format!("sheet {name}: {e}")),
+        Err(e) => return Err(format!("sheet {name}: {}", super::parser_message(e))),
     };
     f(SheetEvent::Begin(name));
     let mut rows = Pieces::new(f);
@@ -230,7 +235,7 @@ fn stream_xlsx_sheet<RS: std::io::Read + std::io::Seek>(
             Err(e) => {
                 rows.push(Row::from_a(number, row));
                 rows.flush();
-                return Err(format!("sheet {name}: {e}"));
+                return Err(format!("sheet {name}: {}", super::parser_message(e)));
             }
         };
         let (r, c) = cell.get_position();
