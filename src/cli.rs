@@ -292,8 +292,8 @@ pub struct ScanArgs {
     /// Stop parsing a PDF or spreadsheet after SECS seconds (the file is listed in errors).
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_PARSER_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
     pub parser_timeout: u64,
-    /// Stop a PDF or spreadsheet parser that uses more than SIZE of memory (the file is listed in errors).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1G")]
+    /// Stop a PDF or spreadsheet parser that uses more than SIZE of memory, 0 for no limit (the file is listed in errors).
+    #[arg(long, value_name = "SIZE", value_parser = parse_parser_memory, default_value = "1G")]
     pub parser_memory: u64,
     /// Split UTF-8 and binary files larger than SIZE into parts scanned in parallel.
     #[arg(long, hide = true, value_name = "SIZE", value_parser = parse_size, default_value = "8M")]
@@ -315,6 +315,18 @@ pub struct DetectorsArgs {
     /// Folder whose pattern files replace the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub patterns: Option<PathBuf>,
+}
+
+/// `--parser-memory`: 0 (no limit) or a size of at least 16 MiB (a parser
+/// process takes a few MiB before it reads a byte: a number meant as MiB
+/// would stop every document).
+fn parse_parser_memory(s: &str) -> Result<u64, String> {
+    match parse_size(s)? {
+        n if n == 0 || n >= 16 << 20 => Ok(n),
+        _ => Err(format!(
+            "`{s}` is too small: use 0 (no limit) or at least 16M"
+        )),
+    }
 }
 
 /// Parse `123`, `10K`, `5M`, `2G`, `1T` (binary multiples).
@@ -541,6 +553,17 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parser_memory_is_none_or_a_real_size() {
+        assert_eq!(parse_parser_memory("0"), Ok(0));
+        assert_eq!(parse_parser_memory("16M"), Ok(16 << 20));
+        assert_eq!(parse_parser_memory("2G"), Ok(2 << 30));
+        for small in ["512", "1K", "15M"] {
+            let e = parse_parser_memory(small).unwrap_err();
+            assert!(e.contains("too small"), "{e}");
+        }
     }
 
     #[test]
