@@ -215,7 +215,7 @@ fn signal_name(status: &ExitStatus) -> String {
 /// messages are not printed: a parser's message may quote the document.
 ///
 /// The child stops itself after `limit` and once its resident memory passes
-/// `memory` bytes (0: never), looking every [`MEMORY_POLL`]. Resident, not
+/// `memory` bytes (0: never), looking every 20 ms. Resident, not
 /// reserved, memory: the spreadsheet parser reserves what a header
 /// declares (16 GiB for one damaged `.xls` that it then read whole), and an
 /// address-space cap turned such files into crashes; but a 2 KB `.ods`
