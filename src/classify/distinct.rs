@@ -26,6 +26,9 @@ use std::sync::OnceLock;
 pub const SPILL_AT: usize = 1 << 20;
 /// A set waiting to be merged goes to disk from this size (512 KiB).
 pub const SHELVE_AT: usize = 1 << 16;
+/// A set holding this many hashes in runs and its sorted part is counted
+/// in parts, in parallel.
+const COUNT_IN_PARTS_FROM: u64 = 1 << 18;
 /// Runs on disk before the smaller half of them is merged into one.
 pub const MAX_RUNS: usize = 16;
 /// The unsorted buffer is merged once it holds this many hashes (or half
@@ -207,15 +210,89 @@ impl DistinctSet {
         *self.count.get_or_init(|| self.count_now())
     }
 
+    /// Count by merging the runs, the sorted part and the buffer. A large
+    /// set is counted in parts, each a range of hash values, on the
+    /// scan's threads: its count was the last thing a scan did, on one
+    /// thread while the others waited (the largest set of the benchmark
+    /// corpus, 3.8 million numbers in four runs, took 0.05 s of a 1.5 s
+    /// scan that way).
     fn count_now(&self) -> u64 {
         if self.runs.is_empty() && self.pending.is_empty() {
             return self.sorted.len() as u64;
         }
-        let mut n = 0;
-        if let Err(e) = self.for_each(|_| n += 1) {
-            let _ = self.error.set(e.to_string());
+        let mut pending = self.pending.clone();
+        pending.sort_unstable();
+        pending.dedup();
+        let held = self.runs.iter().map(|r| r.len).sum::<u64>() + self.sorted.len() as u64;
+        let parts = if held >= COUNT_IN_PARTS_FROM {
+            4 * rayon::current_num_threads()
+        } else {
+            1
+        };
+        self.count_in_parts(&pending, parts)
+    }
+
+    /// The count as the sum of `parts` ranges of hash values counted in
+    /// parallel (`pending`: the buffer, sorted). A run that cannot be read
+    /// back leaves a lower bound and the error.
+    fn count_in_parts(&self, pending: &[u64], parts: usize) -> u64 {
+        use rayon::prelude::*;
+        let counted: Vec<(u64, Option<io::Error>)> = (0..parts)
+            .into_par_iter()
+            .map(|k| {
+                let mut n = 0;
+                let result = self
+                    .part_sources(pending, part_bound(k, parts), part_bound(k + 1, parts))
+                    .and_then(|sources| {
+                        merge_sorted(sources, &mut |_| {
+                            n += 1;
+                            Ok(())
+                        })
+                    });
+                (n, result.err())
+            })
+            .collect();
+        let mut total = 0;
+        for (n, error) in counted {
+            total += n;
+            if let Some(e) = error {
+                let _ = self.error.set(e.to_string());
+            }
         }
-        n
+        total
+    }
+
+    /// The merge sources of the hashes in `lo..hi` (`None`: from the
+    /// start, to the end): each run from the first word at or above `lo`
+    /// (found by a binary search of the run on disk).
+    fn part_sources<'s>(
+        &'s self,
+        pending: &'s [u64],
+        lo: Option<u64>,
+        hi: Option<u64>,
+    ) -> io::Result<Vec<Source<'s>>> {
+        // The first part starts at the start: no search.
+        let lo = lo.filter(|&lo| lo > 0);
+        let slice = |v: &'s [u64]| {
+            let from = lo.map_or(0, |lo| v.partition_point(|&h| h < lo));
+            let to = hi.map_or(v.len(), |hi| v.partition_point(|&h| h < hi));
+            Source::Slice(v[from..to].iter())
+        };
+        let mut sources = Vec::with_capacity(self.runs.len() + 2);
+        for run in &self.runs {
+            let from = match lo {
+                Some(lo) => run.lower_bound(lo)?,
+                None => 0,
+            };
+            let to = match hi {
+                Some(hi) => run.lower_bound(hi)?,
+                None => run.len,
+            };
+            sources.push(Source::Run(Box::new(RunReader::span(run, from, to))));
+        }
+        sources.push(slice(&self.sorted));
+        sources.push(slice(pending));
+        Ok(sources)
     }
 
     /// Whether the set is empty.
@@ -299,16 +376,25 @@ fn merge_in_place(v: &mut Vec<u64>, add: &[u64]) {
     }
 }
 
+/// The lowest hash of part `k` of `parts` equal ranges of hash values
+/// (`None` past the last).
+fn part_bound(k: usize, parts: usize) -> Option<u64> {
+    if k == 0 {
+        return Some(0);
+    }
+    (k < parts).then(|| ((u128::from(u64::MAX) + 1) * k as u128 / parts as u128) as u64)
+}
+
 /// A reader for each of `runs`, as merge sources.
 fn readers(runs: &[Run]) -> Vec<Source<'_>> {
     runs.iter()
-        .map(|r| Source::Run(RunReader::new(r)))
+        .map(|r| Source::Run(Box::new(RunReader::new(r))))
         .collect()
 }
 
 /// One ascending source of a merge.
 enum Source<'a> {
-    Run(RunReader<'a>),
+    Run(Box<RunReader<'a>>),
     Slice(std::slice::Iter<'a, u64>),
 }
 
@@ -390,6 +476,34 @@ fn next_nonce() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+impl Run {
+    /// Word `i`, decoded.
+    fn word(&self, i: u64) -> io::Result<u64> {
+        let mut word = [0u8; 8];
+        self.file.read_exact_at(&mut word, i * 8)?;
+        let mut pad = [0u8; 8];
+        let mut stream = keystream(self.nonce);
+        stream.set_position(i * 8);
+        stream.fill(&mut pad);
+        Ok(u64::from_le_bytes(word) ^ u64::from_le_bytes(pad))
+    }
+
+    /// The index of the first word at or above `h` (a binary search, a
+    /// read per step).
+    fn lower_bound(&self, h: u64) -> io::Result<u64> {
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.word(mid)? < h {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+}
+
 /// Bytes a run is written and read in.
 const CHUNK: usize = 64 << 10;
 
@@ -461,32 +575,42 @@ struct RunReader<'r> {
     /// The current chunk, decoded.
     words: Vec<u64>,
     at: usize,
-    /// Words read from the file so far.
+    /// The next word to read from the file.
     pos: u64,
+    /// The word to stop at.
+    end: u64,
 }
 
 impl<'r> RunReader<'r> {
     fn new(run: &'r Run) -> Self {
+        Self::span(run, 0, run.len)
+    }
+
+    /// A reader of the words `from..to` of `run`.
+    fn span(run: &'r Run, from: u64, to: u64) -> Self {
+        let mut stream = keystream(run.nonce);
+        stream.set_position(from * 8);
         RunReader {
             run,
             buf: Vec::new(),
             pad: Vec::new(),
-            stream: keystream(run.nonce),
+            stream,
             words: Vec::new(),
             at: 0,
-            pos: 0,
+            pos: from,
+            end: to.clamp(from, run.len),
         }
     }
 
     fn next(&mut self) -> Option<io::Result<u64>> {
         if self.at == self.words.len() {
-            if self.pos == self.run.len {
+            if self.pos == self.end {
                 return None;
             }
-            let n = (self.run.len - self.pos).min((CHUNK / 8) as u64) as usize;
+            let n = (self.end - self.pos).min((CHUNK / 8) as u64) as usize;
             self.buf.resize(n * 8, 0);
             if let Err(e) = self.run.file.read_exact_at(&mut self.buf, self.pos * 8) {
-                self.pos = self.run.len;
+                self.pos = self.end;
                 self.words.clear();
                 self.at = 0;
                 return Some(Err(e));
@@ -524,6 +648,58 @@ mod tests {
         let mut v = vec![];
         merge_in_place(&mut v, &[3]);
         assert_eq!(v, [3]);
+    }
+
+    #[test]
+    fn a_large_set_counted_in_parts_counts_exactly() {
+        let mut s = DistinctSet::spilling_at(5000);
+        let mut truth = HashSet::new();
+        let mut x = 11u64;
+        for i in 0..120_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            // Repeats within and across runs, and hashes at both ends.
+            let h = match i % 1000 {
+                0 => 0,
+                1 => u64::MAX,
+                _ => x % (1 << 40) * (1 << 24),
+            };
+            s.insert(h);
+            truth.insert(h);
+        }
+        // Some hashes left in the buffer, not sorted yet.
+        s.insert(42);
+        truth.insert(42);
+        assert!(s.runs() > 1);
+        let mut pending = s.pending.clone();
+        pending.sort_unstable();
+        pending.dedup();
+        for parts in [1, 2, 3, 7, 64] {
+            assert_eq!(
+                s.count_in_parts(&pending, parts),
+                truth.len() as u64,
+                "{parts} parts"
+            );
+        }
+        assert_eq!(s.error(), None);
+        assert_eq!(s.len(), truth.len() as u64);
+    }
+
+    #[test]
+    fn parts_cover_every_hash_once() {
+        assert_eq!(part_bound(0, 4), Some(0));
+        assert_eq!(part_bound(2, 4), Some(1 << 63));
+        assert_eq!(part_bound(4, 4), None);
+        assert_eq!(part_bound(1, 1), None);
+        let run = write_run(&[3, 5, 5, 9, u64::MAX]).unwrap();
+        assert_eq!(run.lower_bound(0).unwrap(), 0);
+        assert_eq!(run.lower_bound(5).unwrap(), 1);
+        assert_eq!(run.lower_bound(6).unwrap(), 3);
+        assert_eq!(run.lower_bound(u64::MAX).unwrap(), 4);
+        let mut r = RunReader::span(&run, 1, 4);
+        let back: Vec<u64> = std::iter::from_fn(|| r.next().map(Result::unwrap)).collect();
+        assert_eq!(back, [5, 5, 9]);
     }
 
     #[test]
