@@ -229,13 +229,17 @@ fn stream_xlsx_sheet<RS: std::io::Read + std::io::Seek>(
     let mut rows = Pieces::new(f);
     let (mut number, mut row) = (0, Vec::new());
     loop {
-        let cell = match guarded(|| cells.next_cell())? {
+        // What was read before an error or a panic of the parser is
+        // passed on first.
+        let cell = match guarded(|| cells.next_cell())
+            .and_then(|r| r.map_err(|e| format!("sheet {name}: {}", super::parser_message(e))))
+        {
             Ok(Some(cell)) => cell,
             Ok(None) => break,
             Err(e) => {
                 rows.push(Row::from_a(number, row));
                 rows.flush();
-                return Err(format!("sheet {name}: {}", super::parser_message(e)));
+                return Err(e);
             }
         };
         let (r, c) = cell.get_position();
