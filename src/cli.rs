@@ -15,12 +15,14 @@ Examples:
   leakscan scan fixtures/
   leakscan scan /shares/exports --format json -o report.json --fail-on core
   leakscan scan extract/ --format csv -o findings.csv
+  leakscan scan release/extract/ --fail-on general --fail-on-errors
   LEAKSCAN_HASH_KEY=… leakscan scan --exclude '*.bak' --max-file-size 2G /data
   leakscan scan /shares --baseline last-month.json --fail-on-new core -f json -o this-month.json
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 usage, configuration or fatal error. Unreadable files are listed in the
-report's errors and on stderr and do not change 0/1.";
+report's errors and on stderr and do not change 0/1 (with --fail-on-errors,
+they make it 1).";
 
 /// leakscan: find Chinese customer information (ID numbers, phone numbers,
 /// call-detail records) in files and report it by sensitivity tier.
@@ -220,6 +222,9 @@ pub struct ScanArgs {
     /// Exit 1 when a file with findings is at or above this tier.
     #[arg(long, value_enum, default_value_t = FailOn::Core)]
     pub fail_on: FailOn,
+    /// Exit 1 also when a file is in the report's errors (not read, or not to the end): for release gates.
+    #[arg(long)]
+    pub fail_on_errors: bool,
     /// Earlier report (JSON or NDJSON) to mark each listed finding new or known against.
     #[arg(long, value_name = "REPORT")]
     pub baseline: Option<PathBuf>,
@@ -510,6 +515,7 @@ impl ScanArgs {
             fail_on: self.fail_on.tier(),
             baseline: self.baseline.clone(),
             fail_on_new: self.fail_on_new.and_then(FailOn::tier),
+            fail_on_errors: self.fail_on_errors,
             reveal: self.reveal,
             all_files: self.all_files,
             chunk_size: usize::try_from(self.chunk_size).unwrap_or(DEFAULT_CHUNK_SIZE),

@@ -1,6 +1,7 @@
 //! Exit codes (SPEC.md): 0 nothing at or above `--fail-on`, 1 findings at or
 //! above it, 2 usage, configuration or fatal error. Files that could not be
-//! read do not by themselves change 0 or 1.
+//! read do not by themselves change 0 or 1, unless `--fail-on-errors` asks
+//! for 1 then (a release gate must not pass an extract it could not read).
 
 use crate::classify::Tier;
 
@@ -21,6 +22,15 @@ impl Outcome {
         match (highest, fail_on) {
             (Some(h), Some(f)) if h >= f => Outcome::Findings,
             _ => Outcome::Clean,
+        }
+    }
+
+    /// This outcome, made [`Outcome::Findings`] when `fail_on_errors` and
+    /// `errors` files could not be read (or not to the end).
+    pub fn with_errors(self, errors: usize, fail_on_errors: bool) -> Self {
+        match self {
+            Outcome::Clean if fail_on_errors && errors > 0 => Outcome::Findings,
+            other => other,
         }
     }
 
@@ -58,5 +68,14 @@ mod tests {
             );
         }
         assert_eq!(Outcome::Fatal.code(), 2);
+    }
+
+    #[test]
+    fn errors_fail_only_when_asked() {
+        assert_eq!(Outcome::Clean.with_errors(3, false), Outcome::Clean);
+        assert_eq!(Outcome::Clean.with_errors(0, true), Outcome::Clean);
+        assert_eq!(Outcome::Clean.with_errors(1, true), Outcome::Findings);
+        assert_eq!(Outcome::Findings.with_errors(1, true), Outcome::Findings);
+        assert_eq!(Outcome::Fatal.with_errors(1, true), Outcome::Fatal);
     }
 }

@@ -164,6 +164,16 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::of_scan(report.highest_tier(), opts.fail_on)
     };
+    let failed = report.errors.len();
+    let outcome = match outcome.with_errors(failed, opts.fail_on_errors) {
+        Outcome::Findings if outcome == Outcome::Clean => {
+            if talk {
+                eprintln!("leakscan: {failed} file(s) in errors and --fail-on-errors: exit 1");
+            }
+            Outcome::Findings
+        }
+        other => other,
+    };
     // The process exits next: freeing a large report entry by entry (tens of
     // milliseconds for half a million findings) would only delay that.
     std::mem::forget(report);

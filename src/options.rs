@@ -35,6 +35,8 @@ pub struct ScanOptions {
     pub min_confidence: Option<Confidence>,
     /// Exit 1 when a file with findings is at or above this tier (`None` = never).
     pub fail_on: Option<Tier>,
+    /// Exit 1 also when a file is in the report's errors.
+    pub fail_on_errors: bool,
     /// Put normalised values in the report.
     pub reveal: bool,
     /// List files without findings in `files` too.
@@ -129,6 +131,7 @@ impl Default for ScanOptions {
             max_findings_per_file: 100,
             min_confidence: None,
             fail_on: Some(Tier::Core),
+            fail_on_errors: false,
             reveal: false,
             all_files: false,
             chunk_size: DEFAULT_CHUNK_SIZE,

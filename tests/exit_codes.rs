@@ -28,6 +28,43 @@ fn fail_on_thresholds() {
 }
 
 #[test]
+fn fail_on_errors_fails_a_gate_on_files_it_could_not_read() {
+    // An extract with a broken zip and no finding:
+    // a release gate passed it (exit 0) unless asked not to.
+    let d = TestDir::new();
+    d.create("clean.txt", "nothing here 10086\n");
+    d.create_bytes("broken.zip", b"PK\x03\x04 not really a zip");
+    let run = |extra: &[&str]| {
+        leakscan()
+            .args(["scan", "--no-progress"])
+            .args(extra)
+            .arg(d.path())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&["-q"]).status.code(), Some(0), "errors alone: 0");
+    let out = run(&["--fail-on-errors"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--fail-on-errors"), "{stderr}");
+    assert_eq!(
+        run(&["-q", "--fail-on-errors", "--fail-on", "never"])
+            .status
+            .code(),
+        Some(1)
+    );
+    // Nothing in errors: the flag changes nothing.
+    let clean = TestDir::new();
+    clean.create("clean.txt", "nothing here 10086\n");
+    let out = leakscan()
+        .args(["scan", "-q", "--fail-on-errors"])
+        .arg(clean.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
 fn fatal_errors_exit_2_with_a_message() {
     let d = TestDir::new();
     let bad = d.create("policy.toml", "[tiers]\ncn_mobile = \"secret\"\n");
