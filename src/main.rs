@@ -165,15 +165,11 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<Outcome> {
         Outcome::of_scan(report.highest_tier(), opts.fail_on)
     };
     let failed = report.errors.len();
-    let outcome = match outcome.with_errors(failed, opts.fail_on_errors) {
-        Outcome::Findings if outcome == Outcome::Clean => {
-            if talk {
-                eprintln!("leakscan: {failed} file(s) in errors and --fail-on-errors: exit 1");
-            }
-            Outcome::Findings
-        }
-        other => other,
-    };
+    let raised = outcome.with_errors(failed, opts.fail_on_errors);
+    if raised != outcome && talk {
+        eprintln!("leakscan: {failed} file(s) in errors and --fail-on-errors: exit 1");
+    }
+    let outcome = raised;
     // The process exits next: freeing a large report entry by entry (tens of
     // milliseconds for half a million findings) would only delay that.
     std::mem::forget(report);
